@@ -1,0 +1,33 @@
+// Whole-file reads and atomic writes. The only filesystem code below the
+// apps; formats never touch files, they take and return bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+#include "base/status.h"
+
+namespace kw {
+
+// Reads a whole file. Errors name the path: "keys.pub: No such file or directory".
+// `max_size` guards against reading something unexpectedly huge.
+StatusOr<std::string> ReadFile(const std::string& path, size_t max_size = size_t{1} << 30);
+
+struct AtomicWriteOptions {
+  mode_t mode = 0644;
+  // Fail with kAlreadyExists instead of replacing an existing file. The new
+  // file appears with link(2), so two writers cannot both win.
+  bool no_replace = false;
+};
+
+// Writes `data` to `path` so that a reader sees either the old file or the
+// whole new one, never a part: a temporary file in the same directory is
+// written, given its mode, fsynced, renamed over `path`, and the directory is
+// fsynced. On error nothing is left behind.
+Status WriteFileAtomic(const std::string& path, std::string_view data, const AtomicWriteOptions& options);
+
+// The errno text prefixed by `what`: "keys.pub: Permission denied".
+Status ErrnoStatus(std::string_view what, int err);
+
+}  // namespace kw

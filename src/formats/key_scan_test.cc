@@ -1,0 +1,55 @@
+// ScanKeyLines against ssh-keygen -l on a file of every kind of line
+// (testdata/mixed.txt; expected output printed by ssh-keygen 9.2).
+#include <gtest/gtest.h>
+
+#include "formats/fingerprint.h"
+#include "formats/key_scan.h"
+#include "formats/test_util.h"
+
+namespace kw::formats {
+namespace {
+
+std::string Render(std::string_view text, crypto::HashAlg hash, bool art, std::vector<size_t>* bad = nullptr) {
+  std::string out;
+  ScanKeyLines(
+      text, {},
+      [&](size_t, const PublicKey& key, const char* comment) {
+        out += std::to_string(key.bits()) + " " + Fingerprint(key, hash) + " " +
+               (comment ? comment : "no comment") + " (" + std::string(key.info().short_name) + ")\n";
+        if (art) out += Randomart(key, hash) + "\n";
+      },
+      [&](size_t line, const Status&) {
+        if (bad) bad->push_back(line);
+      });
+  return out;
+}
+
+TEST(KeyScan, MixedFileMatchesSshKeygen) {
+  std::string text = testing::TestData("mixed.txt");
+  std::vector<size_t> bad;
+  EXPECT_EQ(Render(text, crypto::HashAlg::kSha256, false, &bad), testing::TestData("mixed.l.expected"));
+  // ssh-keygen -v logs "not a public key" for exactly these lines.
+  EXPECT_EQ(bad, (std::vector<size_t>{7, 8, 11, 12, 13}));
+  EXPECT_EQ(Render(text, crypto::HashAlg::kMd5, true), testing::TestData("mixed.lvmd5.expected"));
+}
+
+TEST(KeyScan, StopsAtPrivateKeyOnlyOnFirstLine) {
+  auto r = ScanKeyLines("-----BEGIN OPENSSH PRIVATE KEY-----\n", {}, [](size_t, const PublicKey&, const char*) {});
+  EXPECT_TRUE(r.is_private_key);
+  ScanOptions stdin_opts{.detect_private_key = false};
+  r = ScanKeyLines("-----BEGIN OPENSSH PRIVATE KEY-----\n", stdin_opts, [](size_t, const PublicKey&, const char*) {});
+  EXPECT_FALSE(r.is_private_key);
+  EXPECT_EQ(r.keys, 0u);
+}
+
+TEST(KeyScan, BadLineReasonsNameTheProblem) {
+  std::vector<std::string> why;
+  ScanKeyLines(
+      "ssh-ed25519 AAAA!!!!\nssh-nope AAAA\n", {}, [](size_t, const PublicKey&, const char*) {},
+      [&](size_t, const Status& s) { why.push_back(s.message()); });
+  ASSERT_EQ(why.size(), 2u);
+  EXPECT_EQ(why[0], "base64 blob does not decode");
+}
+
+}  // namespace
+}  // namespace kw::formats
