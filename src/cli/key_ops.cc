@@ -362,6 +362,26 @@ std::string DefaultKeyPath(KeyType type) {
   return dir + "/.ssh/" + name;
 }
 
+// hostfile_create_user_ssh_dir(): a key saved directly in a missing ~/.ssh
+// gets that directory (0700).
+void CreateUserSshDir(const Io& io, const std::string& path, bool notify) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return;
+  passwd* pw = ::getpwuid(::getuid());
+  if (pw == nullptr) return;
+  std::string dot_ssh = std::string(pw->pw_dir) + "/.ssh";
+  if (path.compare(0, slash, dot_ssh) != 0 || slash != dot_ssh.size()) return;
+  struct stat st;
+  if (::stat(dot_ssh.c_str(), &st) == 0) return;
+  if (errno != ENOENT) {
+    io.Error("Could not stat " + dot_ssh + ": " + ErrnoText(errno));
+  } else if (::mkdir(dot_ssh.c_str(), 0700) != 0) {
+    io.Error("Could not create directory '" + dot_ssh + "' (" + ErrnoText(errno) + ").");
+  } else if (notify) {
+    io.Error("Created directory '" + dot_ssh + "'.");
+  }
+}
+
 }  // namespace
 
 int Keygen(const Io& io, const KeygenOptions& o) {
@@ -415,6 +435,7 @@ int Keygen(const Io& io, const KeygenOptions& o) {
     if (!answer.empty()) path = answer;
   }
   std::string pub_path = path + ".pub";
+  CreateUserSshDir(io, path, !o.quiet && compat);
 
   struct stat st;
   bool exists = ::stat(path.c_str(), &st) == 0;

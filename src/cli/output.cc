@@ -46,8 +46,18 @@ bool DangerousLocale() {
 }  // namespace
 
 std::string SafeText(std::string_view text) {
+  text = text.substr(0, text.find('\0'));
+  // Printable ASCII (and tab, CR, LF) passes in every locale we accept.
+  bool plain = true;
+  for (char c : text) {
+    if ((c < 0x20 || c > 0x7e) && c != '\t' && c != '\r' && c != '\n') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return std::string(text);
   SetLocaleOnce();
-  std::string src(text.substr(0, text.find('\0')));
+  std::string src(text);
   std::string out;
   out.reserve(src.size());
   const char* sp = src.c_str();

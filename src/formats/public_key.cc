@@ -148,26 +148,49 @@ StatusOr<PublicKey> PublicKey::FromRsa(ByteSpan e, ByteSpan n) {
   return k;
 }
 
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+size_t SkipNonBlank(std::string_view s, size_t i) {
+  while (i < s.size() && !IsBlank(s[i])) ++i;
+  return i;
+}
+
+size_t SkipBlank(std::string_view s, size_t i) {
+  while (i < s.size() && IsBlank(s[i])) ++i;
+  return i;
+}
+
+}  // namespace
+
 StatusOr<ParsedKeyText> ParseKeyText(std::string_view text) {
-  size_t type_end = text.find_first_of(" \t");
-  if (type_end == std::string_view::npos) return InvalidArgumentError("no key after the key type");
+  size_t type_end = SkipNonBlank(text, 0);
+  if (type_end == text.size()) return InvalidArgumentError("no key after the key type");
   std::string_view type_name = text.substr(0, type_end);
   std::optional<KeyType> type = KeyTypeFromLineName(type_name);
   if (!type) return InvalidArgumentError("unknown key type \"" + std::string(type_name) + "\"");
-  size_t blob_start = text.find_first_not_of(" \t", type_end);
-  if (blob_start == std::string_view::npos) return InvalidArgumentError("no key after the key type");
-  size_t blob_end = text.find_first_of(" \t", blob_start);
-  if (blob_end == std::string_view::npos) blob_end = text.size();
+  size_t blob_start = SkipBlank(text, type_end);
+  if (blob_start == text.size()) return InvalidArgumentError("no key after the key type");
+  size_t blob_end = SkipNonBlank(text, blob_start);
+  std::string_view b64 = text.substr(blob_start, blob_end - blob_start);
+  // b64_pton skips other white space (a CR of a CRLF line, say) inside.
+  std::string stripped;
+  for (char c : b64) {
+    if (c == '\r' || c == '\n' || c == '\v' || c == '\f') {
+      for (char d : b64)
+        if (d != '\r' && d != '\n' && d != '\v' && d != '\f') stripped += d;
+      b64 = stripped;
+      break;
+    }
+  }
   Bytes blob;
-  if (!wire::Base64DecodeTo(text.substr(blob_start, blob_end - blob_start), &blob))
-    return InvalidArgumentError("base64 blob does not decode");
+  if (!wire::Base64DecodeTo(b64, &blob)) return InvalidArgumentError("base64 blob does not decode");
   KW_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromBlob(blob));
   if (key.type() != *type)
     return InvalidArgumentError("key type mismatch: line says \"" + std::string(type_name) + "\", blob holds \"" +
                                 std::string(key.ssh_name()) + "\"");
-  size_t rest = text.find_first_not_of(" \t", blob_end);
-  if (rest == std::string_view::npos) rest = text.size();
-  return ParsedKeyText{std::move(key), text.substr(rest)};
+  return ParsedKeyText{std::move(key), text.substr(SkipBlank(text, blob_end))};
 }
 
 std::string FormatPublicKey(const PublicKey& key, std::string_view comment) {
