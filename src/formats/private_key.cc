@@ -358,6 +358,18 @@ StatusOr<PublicKey> PeekOpensshPublicKey(std::string_view file) {
   return std::move(env.public_key);
 }
 
+std::optional<uint32_t> OpensshKdfRounds(std::string_view file) {
+  auto decoded = Unarmor(file);
+  if (!decoded.ok()) return std::nullopt;
+  auto env = ReadEnvelope(*decoded);
+  if (!env.ok() || env->kdf != "bcrypt") return std::nullopt;
+  wire::Reader kdf(env->kdf_options);
+  if (!kdf.ReadString("salt").ok()) return std::nullopt;
+  auto rounds = kdf.ReadU32("rounds");
+  if (!rounds.ok()) return std::nullopt;
+  return *rounds;
+}
+
 StatusOr<std::string> WriteOpensshPrivateKey(const PrivateKey& key, std::string_view comment, ByteSpan passphrase,
                                              const OpensshWriteOptions& options, Rng& rng) {
   if (comment.find('\0') != std::string_view::npos) return InvalidArgumentError("comment contains a NUL byte");

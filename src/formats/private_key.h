@@ -85,6 +85,12 @@ StatusOr<LoadedPrivateKey> ParsePrivateKey(std::string_view file, ByteSpan passp
 // without a passphrase. Fails for PEM files.
 StatusOr<PublicKey> PeekOpensshPublicKey(std::string_view file);
 
+// The bcrypt_pbkdf rounds an encrypted "openssh-key-v1" file asks for
+// (nullopt if it is not one, or not encrypted). The cost of decryption grows
+// linearly with them, and OpenSSH sets no limit: callers that take key files
+// from elsewhere can refuse absurd values before decrypting.
+std::optional<uint32_t> OpensshKdfRounds(std::string_view file);
+
 struct OpensshWriteOptions {
   std::string cipher = std::string(kDefaultCipher);  // used only with a passphrase
   uint32_t rounds = kDefaultKdfRounds;

@@ -47,6 +47,13 @@ TEST(PrivateKey, WrongOrMissingPassphrase) {
   }
 }
 
+TEST(PrivateKey, KdfRoundsAsWrittenBySshKeygen) {
+  // make_testdata.sh encrypts with ssh-keygen's default work factor (16).
+  EXPECT_EQ(OpensshKdfRounds(TestData("ed25519_pw.key")), std::optional<uint32_t>(16));
+  EXPECT_EQ(OpensshKdfRounds(TestData("ed25519.key")), std::nullopt);
+  EXPECT_EQ(OpensshKdfRounds(TestData("rsa_pem.key")), std::nullopt);
+}
+
 TEST(PrivateKey, WriteThenReadRoundTripsEveryType) {
   DeterministicRng rng(1);
   for (KeyType t : {KeyType::kEd25519, KeyType::kEcdsaP256, KeyType::kEcdsaP384, KeyType::kEcdsaP521,
