@@ -9,7 +9,7 @@ FUZZ_BUILD ?= build/fuzz
 BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build fuzz-build test unit-test interop-test fuzz-test bench run clean
+.PHONY: all deps build fuzz-build test unit-test interop-test fuzz-test bench run clean install
 
 all: build
 
@@ -50,6 +50,11 @@ bench: build
 
 run: build
 	@echo "keywardd (the key center) does not exist yet; see the issues. The CLI is $(BUILD)/bin/keyward."
+
+# Installs pam_keyward.so into the system's PAM module directory
+# (/lib/x86_64-linux-gnu/security on Debian; cmake -DKW_PAM_DIR=... to change).
+install: build
+	cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -13,6 +13,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers for interop tests
   openssh-client openssh-server
+  # TOTP / PAM (#8): libraries, and the peers the interop tests run
+  libqrencode-dev libpam0g-dev
+  oathtool pamtester libpam-google-authenticator zbar-tools
 )
 
 missing=()

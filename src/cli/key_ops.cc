@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "cli/output.h"
 #include "crypto/random.h"
+#include "formats/certificate.h"
 #include "formats/fingerprint.h"
 #include "formats/key_scan.h"
 
@@ -47,6 +48,14 @@ void Io::Error(const std::string& message) const {
 namespace {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
+
+// The reason of a file error without the "path: " that ReadFile and
+// WriteFileAtomic put in front (callers word the message themselves).
+std::string Reason(const Status& s, const std::string& path) {
+  const std::string& m = s.message();
+  if (m.compare(0, path.size() + 2, path + ": ") == 0) return m.substr(path.size() + 2);
+  return m;
+}
 
 // OpenSSH's ssh_err() text for a private key load failure.
 std::string LoadErrorText(PrivateKeyError e, const Status& status) {
@@ -96,7 +105,7 @@ PrivateLoad LoadPrivate(const Io& io, const std::string& path, const std::string
   auto text = ReadFile(path);
   if (!text.ok()) {
     out.error = PrivateKeyError::kInvalidFormat;
-    out.error_text = text.status().message();
+    out.error_text = Reason(text.status(), path);
     return out;
   }
   SecretBytes pass(passphrase);
@@ -137,9 +146,16 @@ bool TryLoadPublic(const std::string& path, std::optional<PublicKey>* key, std::
   return false;
 }
 
+const PublicKey& PlainKey(const PublicKey& key) { return key; }
+const PublicKey& PlainKey(const formats::KeyOrCert& key) { return key.plain(); }
 std::string TypeLabel(const PublicKey& key) { return std::string(key.info().short_name); }
+std::string TypeLabel(const formats::KeyOrCert& key) { return std::string(key.short_name()); }
 
-void AppendFingerprintLine(const PublicKey& key, const char* comment, const FingerprintOptions& o, std::string* out) {
+// `Key` is a PublicKey or a KeyOrCert (a certificate is shown as its
+// certified key, labelled "ED25519-CERT").
+template <typename Key>
+void AppendFingerprintLine(const Key& any, const char* comment, const FingerprintOptions& o, std::string* out) {
+  const PublicKey& key = PlainKey(any);
   *out += std::to_string(key.bits());
   *out += ' ';
   if (o.bubblebabble) {
@@ -151,22 +167,24 @@ void AppendFingerprintLine(const PublicKey& key, const char* comment, const Fing
   // Only the comment can hold unprintable text; the rest is ASCII.
   *out += comment ? SafeText(comment) : std::string("no comment");
   *out += " (";
-  *out += TypeLabel(key);
+  *out += TypeLabel(any);
   *out += ")\n";
   if (o.randomart) {
-    *out += formats::Randomart(key, o.hash);
+    *out += formats::Randomart(crypto::Digest(o.hash, key.blob()), o.hash, TypeLabel(any), key.bits());
     *out += '\n';
   }
 }
 
-nlohmann::json JsonKey(const PublicKey& key, const char* comment, const FingerprintOptions& o, size_t line) {
+template <typename Key>
+nlohmann::json JsonKey(const Key& any, const char* comment, const FingerprintOptions& o, size_t line) {
+  const PublicKey& key = PlainKey(any);
   nlohmann::json j;
   if (line) j["line"] = line;
-  j["type"] = std::string(key.ssh_name());
+  j["type"] = std::string(any.ssh_name());
   j["bits"] = key.bits();
   j["fingerprint"] = o.bubblebabble ? formats::BubbleBabble(key) : formats::Fingerprint(key, o.hash);
   j["comment"] = comment ? nlohmann::json(std::string(comment)) : nlohmann::json(nullptr);
-  if (o.randomart) j["randomart"] = formats::Randomart(key, o.hash);
+  if (o.randomart) j["randomart"] = formats::Randomart(crypto::Digest(o.hash, key.blob()), o.hash, TypeLabel(any), key.bits());
   return j;
 }
 
@@ -222,9 +240,13 @@ int Fingerprint(const Io& io, const std::string& path, const FingerprintOptions&
     ssize_t n;
     while ((n = ::read(0, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   } else {
-    auto r = ReadFile(path);
+    // fopen(3) opens a directory and the first read fails: ssh-keygen then
+    // finds no key in it.
+    struct stat st;
+    bool is_dir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    auto r = is_dir ? StatusOr<std::string>(std::string()) : ReadFile(path);
     if (!r.ok()) {
-      std::string why = r.status().message().substr(path.size() + 2);
+      std::string why = Reason(r.status(), path);
       if (io.style == Style::kSshKeygen) return io.Fatal("ssh-keygen: " + path + ": " + why);
       return io.Fatal(path + ": " + why);
     }
@@ -237,9 +259,9 @@ int Fingerprint(const Io& io, const std::string& path, const FingerprintOptions&
   formats::ScanOptions scan_opts;
   scan_opts.detect_private_key = !from_stdin;
   std::vector<std::string> bad_lines;
-  auto result = formats::ScanKeyLines(
+  auto result = formats::ScanKeyOrCertLines(
       text, scan_opts,
-      [&](size_t line, const PublicKey& key, const char* comment) {
+      [&](size_t line, const formats::KeyOrCert& key, const char* comment) {
         if (o.json) {
           arr.push_back(JsonKey(key, comment, o, line));
         } else {
@@ -315,7 +337,7 @@ int ChangePassphrase(const Io& io, const std::string& path, const ChangePassphra
   Status s = text.ok() ? WriteFileAtomic(path, *text, {.mode = 0600}) : text.status();
   if (text.ok()) SecureWipe(text->data(), text->size());
   if (!s.ok()) {
-    io.Error("Saving key \"" + path + "\" failed: " + s.message());
+    io.Error("Saving key \"" + path + "\" failed: " + Reason(s, path));
     return 1;
   }
   Out("Your identification has been saved with the new passphrase.\n");
@@ -476,7 +498,7 @@ int Keygen(const Io& io, const KeygenOptions& o) {
   Status s = WriteFileAtomic(path, *text, {.mode = 0600, .no_replace = no_replace});
   SecureWipe(text->data(), text->size());
   if (!s.ok()) {
-    io.Error("Saving key \"" + path + "\" failed: " + s.message());
+    io.Error("Saving key \"" + path + "\" failed: " + Reason(s, path));
     return 1;
   }
   if (!o.quiet && compat) Out("Your identification has been saved in " + path + "\n");
@@ -502,6 +524,26 @@ int Keygen(const Io& io, const KeygenOptions& o) {
     Out(out);
   }
   return 0;
+}
+
+std::optional<formats::LoadedPrivateKey> LoadIdentity(const Io& io, const std::string& path,
+                                                      const std::optional<std::string>& passphrase, int* exit_code,
+                                                      const std::string& not_found_message) {
+  PrivateLoad loaded = LoadPrivate(io, path, "");
+  if (!loaded.key && loaded.error != PrivateKeyError::kWrongPassphrase && !not_found_message.empty()) {
+    *exit_code = io.Fatal(not_found_message);
+    return std::nullopt;
+  }
+  if (!loaded.key && loaded.error == PrivateKeyError::kWrongPassphrase) {
+    std::string pass = passphrase ? *passphrase : ReadPassphrase("Enter passphrase: ");
+    loaded = LoadPrivate(io, path, pass);
+    SecureWipe(pass.data(), pass.size());
+  }
+  if (!loaded.key) {
+    *exit_code = io.Fatal("Load key \"" + path + "\": " + loaded.error_text);
+    return std::nullopt;
+  }
+  return std::move(loaded.key);
 }
 
 }  // namespace kw::cli

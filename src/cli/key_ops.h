@@ -63,6 +63,15 @@ struct KeygenOptions {
 };
 int Keygen(const Io& io, const KeygenOptions& options);
 
+// ssh-keygen's load_identity(): the private key at `path`, first without a
+// passphrase, then with `passphrase` (or one asked for) if it is encrypted.
+// On failure the fatal error is printed, *exit_code set and nullopt returned.
+// A first failure other than a wrong passphrase is reported as
+// `not_found_message` when that is given (ssh-keygen -Y sign's wording).
+std::optional<formats::LoadedPrivateKey> LoadIdentity(const Io& io, const std::string& path,
+                                                      const std::optional<std::string>& passphrase, int* exit_code,
+                                                      const std::string& not_found_message = "");
+
 // Resolves a key type name as ssh-keygen -t does: full names ("ssh-ed25519",
 // "ecdsa-sha2-nistp384") or short ones in any case ("ed25519", "ecdsa").
 // For ECDSA, *bits gets the curve size a full name implies (else stays).

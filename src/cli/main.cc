@@ -13,6 +13,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "keyward 0.1.0");
   int rc = 0;
   kw::cli::AddKeyCommands(app, &rc);
+  kw::cli::AddCertCommands(app, &rc);
+  kw::cli::AddKrlCommands(app, &rc);
+  kw::cli::AddSignCommands(app, &rc);
+  kw::cli::AddTotpCommands(app, &rc);
+  kw::cli::AddKnownHostsCommands(app, &rc);
+  kw::cli::AddAuthKeysCommands(app, &rc);
+  kw::cli::AddAuditCommands(app, &rc);
   app.add_subcommand("ssh-keygen", "ssh-keygen's command line (-t -b -C -N -f -q -a -l -E -v -B -y -P -p)")
       ->allow_extras();
   try {

@@ -2,16 +2,21 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+
+#include "formats/certificate.h"
 
 namespace kw::formats {
 namespace {
 
-// Tries sshkey_read at `buf + *pos` (a NUL-terminated C string); on success
-// advances *pos past the key and the blanks after it.
-bool TryReadKey(const std::string& buf, size_t* pos, std::optional<PublicKey>* out, Status* why) {
+// Tries sshkey_read at `buf + *pos` (a NUL-terminated C string) with
+// `parse` (ParseKeyText or ParseKeyOrCertText); on success advances *pos
+// past the key and the blanks after it.
+template <typename Key, typename Parse>
+bool TryReadKey(const std::string& buf, size_t* pos, const Parse& parse, std::optional<Key>* out, Status* why) {
   const char* start = buf.c_str() + *pos;
   std::string_view text(start, std::strlen(start));
-  auto parsed = ParseKeyText(text);
+  auto parsed = parse(text);
   if (!parsed.ok()) {
     *why = parsed.status();
     return false;
@@ -21,11 +26,10 @@ bool TryReadKey(const std::string& buf, size_t* pos, std::optional<PublicKey>* o
   return true;
 }
 
-}  // namespace
-
-ScanResult ScanKeyLines(std::string_view text, const ScanOptions& options,
-                        const std::function<void(size_t, const PublicKey&, const char*)>& on_key,
-                        const std::function<void(size_t, const Status&)>& on_bad_line) {
+template <typename Key, typename Parse>
+ScanResult ScanLines(std::string_view text, const ScanOptions& options, const Parse& parse,
+                     const std::function<void(size_t, const Key&, const char*)>& on_key,
+                     const std::function<void(size_t, const Status&)>& on_bad_line) {
   ScanResult result;
   // `buf` plays getline's buffer: it is reused for every line and never
   // shrinks, so bytes past the current line's NUL are those of earlier lines.
@@ -54,9 +58,9 @@ ScanResult ScanKeyLines(std::string_view text, const ScanOptions& options,
       return result;
     }
 
-    std::optional<PublicKey> key;
+    std::optional<Key> key;
     Status why;
-    if (!TryReadKey(buf, &cp, &key, &why)) {
+    if (!TryReadKey(buf, &cp, parse, &key, &why)) {
       char* ep = nullptr;
       long i = std::strtol(buf.c_str() + cp, &ep, 10);
       if (i == 0 || ep == nullptr || (*ep != ' ' && *ep != '\t')) {
@@ -69,16 +73,13 @@ ScanResult ScanKeyLines(std::string_view text, const ScanOptions& options,
             quoted = !quoted;
           }
         }
-        if (buf[cp] == '\0') {
-          if (on_bad_line) on_bad_line(lnum, why);
-          continue;
-        }
+        if (buf[cp] == '\0') continue;  // one token: 9.2 skips it without a word
         buf[cp++] = '\0';
       }
       // Report the first attempt's error for lines that began with a key
       // type, the retry's for lines that began with options or hosts.
       Status retry_why;
-      if (!TryReadKey(buf, &cp, &key, &retry_why)) {
+      if (!TryReadKey(buf, &cp, parse, &key, &retry_why)) {
         if (on_bad_line) on_bad_line(lnum, why.message().rfind("unknown key type", 0) == 0 ? retry_why : why);
         continue;
       }
@@ -90,6 +91,22 @@ ScanResult ScanKeyLines(std::string_view text, const ScanOptions& options,
     ++result.keys;
   }
   return result;
+}
+
+}  // namespace
+
+ScanResult ScanKeyLines(std::string_view text, const ScanOptions& options,
+                        const std::function<void(size_t, const PublicKey&, const char*)>& on_key,
+                        const std::function<void(size_t, const Status&)>& on_bad_line) {
+  return ScanLines<PublicKey>(text, options, [](std::string_view t) { return ParseKeyText(t); }, on_key,
+                              on_bad_line);
+}
+
+ScanResult ScanKeyOrCertLines(std::string_view text, const ScanOptions& options,
+                              const std::function<void(size_t, const KeyOrCert&, const char*)>& on_key,
+                              const std::function<void(size_t, const Status&)>& on_bad_line) {
+  return ScanLines<KeyOrCert>(text, options, [](std::string_view t) { return ParseKeyOrCertText(t); }, on_key,
+                              on_bad_line);
 }
 
 }  // namespace kw::formats

@@ -11,6 +11,10 @@
 #include "formats/public_key.h"
 
 namespace kw::formats {
+class KeyOrCert;
+}
+
+namespace kw::formats {
 
 struct ScanOptions {
   // Stop at a first non-blank, non-comment line containing "PRIVATE KEY"
@@ -31,10 +35,19 @@ struct ScanResult {
 // line that sets no comment reuses the previous line's (ssh-keygen keeps a
 // pointer into its reused line buffer, so what it shows is the text now at
 // that offset; we reproduce that buffer exactly).
-// `on_bad_line(line_number, why)`, if given, is called for each non-blank,
-// non-comment line where no key was found.
+// `on_bad_line(line_number, why)`, if given, is called for each line where
+// ssh-keygen -v logs "not a public key": every non-blank, non-comment line
+// where no key was found, except single-token lines, which 9.2 skips silently.
 ScanResult ScanKeyLines(std::string_view text, const ScanOptions& options,
                         const std::function<void(size_t, const PublicKey&, const char*)>& on_key,
                         const std::function<void(size_t, const Status&)>& on_bad_line = nullptr);
+
+// ScanKeyLines for files that may hold certificates too (ssh-keygen -l on
+// a -cert.pub): certificate lines are reported as KeyOrCert values. The
+// plain ScanKeyLines does not parse certificates (a certificate line is a
+// bad line there), so callers that only want keys never see one.
+ScanResult ScanKeyOrCertLines(std::string_view text, const ScanOptions& options,
+                              const std::function<void(size_t, const KeyOrCert&, const char*)>& on_key,
+                              const std::function<void(size_t, const Status&)>& on_bad_line = nullptr);
 
 }  // namespace kw::formats

@@ -166,6 +166,7 @@ struct Envelope {
   ByteSpan kdf_options;
   PublicKey public_key;
   ByteSpan encrypted;
+  ByteSpan trailing;
 };
 
 StatusOr<Envelope> ReadEnvelope(const Bytes& decoded) {
@@ -179,8 +180,8 @@ StatusOr<Envelope> ReadEnvelope(const Bytes& decoded) {
   auto pub = PublicKey::FromBlob(pub_blob);
   if (!pub.ok()) return pub.status().WithContext("public key");
   KW_ASSIGN_OR_RETURN(ByteSpan encrypted, r.ReadString("private section"));
-  KW_RETURN_IF_ERROR(r.ExpectEnd("private section"));
-  return Envelope{std::string(cipher), std::string(kdf), kdf_options, std::move(*pub), encrypted};
+  // AEAD ciphers put their tag after the section; checked once the cipher is known.
+  return Envelope{std::string(cipher), std::string(kdf), kdf_options, std::move(*pub), encrypted, r.rest()};
 }
 
 // Reads the type-specific private fields (sshkey_private_deserialize).
@@ -269,6 +270,9 @@ StatusOr<LoadedPrivateKey> ParseOpenssh(std::string_view file, ByteSpan passphra
                   UnimplementedError("key encrypted using unsupported cipher \"" + env->cipher + "\""));
     block_size = cipher->block_size;
   }
+  // The ciphers we support have no authentication tag: nothing may follow.
+  if (!env->trailing.empty())
+    return invalid(InvalidArgumentError(std::to_string(env->trailing.size()) + " trailing bytes after private section"));
   if (env->kdf != "none" && env->kdf != "bcrypt")
     return Fail(error, PrivateKeyError::kUnknownCipher, UnimplementedError("unsupported KDF \"" + env->kdf + "\""));
   if (env->kdf == "none" && cipher) return invalid(InvalidArgumentError("cipher without a KDF"));

@@ -1,0 +1,264 @@
+#include "pam/authenticator.h"
+
+#include <cerrno>
+#include <pwd.h>
+#include <sys/fsuid.h>
+#include <unistd.h>
+
+#include "base/bytes.h"
+#include "otp/secret_file_io.h"
+#include "otp/verifier.h"
+#include "pam/options.h"
+
+namespace kw::pam {
+namespace {
+
+struct Account {
+  std::string name, home;
+  uid_t uid = 0;
+  gid_t gid = static_cast<gid_t>(-1);
+};
+
+std::optional<Account> FromPasswd(const struct passwd* pw) {
+  if (pw == nullptr) return std::nullopt;
+  return Account{pw->pw_name, pw->pw_dir ? pw->pw_dir : "", pw->pw_uid, pw->pw_gid};
+}
+
+std::optional<Account> LookUpName(const std::string& name) {
+  struct passwd pw, *res = nullptr;
+  std::string buf(16384, '\0');
+  if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &res) != 0) return std::nullopt;
+  return FromPasswd(res);
+}
+
+std::optional<Account> LookUpUid(uid_t uid) {
+  struct passwd pw, *res = nullptr;
+  std::string buf(16384, '\0');
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) != 0) return std::nullopt;
+  return FromPasswd(res);
+}
+
+// user=NAME or user=UID (a number; it need not have a passwd entry).
+std::optional<Account> LookUpFixedOwner(const std::string& spec) {
+  bool numeric = !spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos && spec.size() < 10;
+  if (!numeric) return LookUpName(spec);
+  uid_t uid = static_cast<uid_t>(std::stoul(spec));
+  if (auto a = LookUpUid(uid)) return a;
+  Account a;
+  a.name = spec;
+  a.uid = uid;
+  return a;
+}
+
+// Runs file access as the owner of the secret file: Linux's filesystem uid
+// and gid are switched (when we are root) and restored on destruction, as
+// pam_google_authenticator does. A root-run module therefore cannot be made
+// to read or write files the user could not.
+class FsIdentity {
+ public:
+  FsIdentity(uid_t uid, gid_t gid) {
+    if (::geteuid() != 0 || uid == 0) return;
+    if (gid != static_cast<gid_t>(-1)) {
+      old_gid_ = static_cast<gid_t>(::setfsgid(gid));
+      gid_changed_ = true;
+    }
+    old_uid_ = static_cast<uid_t>(::setfsuid(uid));
+    uid_changed_ = true;
+    // setfsuid() reports failure only by not changing: check.
+    ok_ = static_cast<uid_t>(::setfsuid(uid)) == uid;
+  }
+  ~FsIdentity() {
+    if (uid_changed_) ::setfsuid(old_uid_);
+    if (gid_changed_) ::setfsgid(old_gid_);
+  }
+  FsIdentity(const FsIdentity&) = delete;
+  FsIdentity& operator=(const FsIdentity&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  uid_t old_uid_ = 0;
+  gid_t old_gid_ = 0;
+  bool uid_changed_ = false, gid_changed_ = false, ok_ = true;
+};
+
+// Wipes a string that held an answer.
+struct Wiped {
+  std::string s;
+  ~Wiped() { SecureWipe(s.data(), s.size()); }
+};
+
+class Flow {
+ public:
+  Flow(PamEnv& env, const PamOptions& o, std::string user) : env_(env), o_(o), user_(std::move(user)) {}
+
+  PamResult Run();
+
+ private:
+  std::string Prompt() const {
+    if (o_.prompt) return *o_.prompt;
+    return o_.forward_pass ? kForwardPassPrompt : kDefaultPrompt;
+  }
+  // Asks (or takes PAM_AUTHTOK); false when there is no answer.
+  bool GetAnswer(bool first_pass, std::string* answer) {
+    if (first_pass) {
+      std::optional<std::string> tok = env_.AuthTok();
+      if (!tok) return false;
+      *answer = std::move(*tok);
+      return true;
+    }
+    auto a = env_.Ask(Prompt(), o_.echo_verification_code);
+    if (!a.ok()) {
+      env_.Log(LogLevel::kErr, "conversation failed for " + user_ + ": " + a.status().message());
+      return false;
+    }
+    *answer = std::move(a).value();
+    return true;
+  }
+  // No usable secret: still ask (unless taking the previous module's
+  // token), so that the prompt does not reveal it, then deny.
+  PamResult AskAnywayAndDeny() {
+    if (!o_.use_first_pass) {
+      Wiped answer;
+      (void)GetAnswer(false, &answer.s);
+    }
+    return PamResult::kAuthErr;
+  }
+  void Debug(const std::string& m) {
+    if (o_.debug) env_.Log(LogLevel::kDebug, m);
+  }
+
+  PamEnv& env_;
+  const PamOptions& o_;
+  std::string user_;
+};
+
+PamResult Flow::Run() {
+  std::optional<Account> target = LookUpName(user_);
+  if (!target) {
+    env_.Log(LogLevel::kErr, "unknown user " + user_ + "; asking for a code anyway");
+    return AskAnywayAndDeny();
+  }
+  std::optional<Account> owner = target;
+  if (o_.user) {
+    owner = LookUpFixedOwner(*o_.user);
+    if (!owner) {
+      env_.Log(LogLevel::kErr, "user=" + *o_.user + " does not exist; denying " + user_);
+      return AskAnywayAndDeny();
+    }
+  }
+  auto path = ExpandSecretPath(o_.secret, user_, target->home, o_.user.has_value());
+  if (!path.ok()) {
+    env_.Log(LogLevel::kErr, "no secret file path for " + user_ + ": " + path.status().message());
+    return AskAnywayAndDeny();
+  }
+  Debug("secret file of " + user_ + ": " + *path + " (owner uid " + std::to_string(owner->uid) + ")");
+
+  FsIdentity identity(owner->uid, owner->gid);
+  if (!identity.ok()) {
+    env_.Log(LogLevel::kErr, "cannot switch to uid " + std::to_string(owner->uid) + " to read the secret of " + user_);
+    return AskAnywayAndDeny();
+  }
+  otp::SecretFileAccess access;
+  if (!o_.no_strict_owner) access.owner = owner->uid;
+  access.allowed_perm = o_.allowed_perm;
+  auto loaded = otp::LoadSecretFile(*path, access);
+  if (!loaded.ok()) {
+    if (loaded.status().code() == StatusCode::kNotFound) {
+      if (o_.nullok) {
+        env_.Log(LogLevel::kInfo, "no secret file for " + user_ + " (" + *path + "); nullok: ignored");
+        return PamResult::kIgnore;
+      }
+      env_.Log(LogLevel::kErr, "no secret configured for " + user_ + " (" + *path + "); asking for a code anyway");
+    } else {
+      env_.Log(LogLevel::kErr, "cannot use the secret file of " + user_ + ": " + loaded.status().message());
+    }
+    return AskAnywayAndDeny();
+  }
+
+  const int64_t now = env_.Now();
+  otp::VerifyResult limit = otp::CheckRateLimit(loaded->file, now);
+  bool changed = limit.changed;
+  auto write_back = [&]() -> bool {
+    if (!changed) return true;
+    Status s = otp::RewriteSecretFile(*loaded);
+    if (s.ok()) return true;
+    env_.Log(LogLevel::kErr, "cannot update the secret file of " + user_ + ": " + s.message() +
+                                 (o_.allow_readonly ? " (allow_readonly: ignored)" : ""));
+    return o_.allow_readonly;
+  };
+  if (!limit.accepted()) {
+    write_back();
+    env_.Log(LogLevel::kErr, "denied " + user_ + " without asking: " + limit.detail);
+    return PamResult::kAuthErr;
+  }
+
+  otp::VerifyOptions vo;
+  vo.skew_adjust = !o_.noskewadj;
+  vo.increment_hotp = !o_.no_increment_hotp;
+  vo.forward_pass = o_.forward_pass;
+  Wiped answer;
+  otp::VerifyResult r;
+  bool answered = false;
+  if (o_.use_first_pass || o_.try_first_pass) {
+    answered = GetAnswer(true, &answer.s);
+    if (answered) r = otp::VerifyAnswer(loaded->file, answer.s, now, vo);
+    // try_first_pass: a token that is not a code at all means "ask".
+    if (o_.try_first_pass && (!answered || r.outcome == otp::Outcome::kMalformed)) answered = false;
+  }
+  if (!answered && !o_.use_first_pass) {
+    answered = GetAnswer(false, &answer.s);
+    if (answered) r = otp::VerifyAnswer(loaded->file, answer.s, now, vo);
+  }
+  if (!answered) {
+    write_back();
+    env_.Log(LogLevel::kErr, "no verification code from " + user_);
+    return PamResult::kAuthErr;
+  }
+  if (o_.forward_pass) {
+    std::string password(r.password.view());
+    env_.SetAuthTok(password);
+    SecureWipe(password.data(), password.size());
+  }
+  changed = changed || r.changed;
+  const bool stored = write_back();
+
+  if (r.accepted() && stored) {
+    std::string what = r.outcome == otp::Outcome::kAcceptedScratch ? "emergency scratch code"
+                       : r.outcome == otp::Outcome::kAcceptedSkew  ? "verification code (clock skew learned)"
+                                                                   : "verification code";
+    env_.Log(LogLevel::kInfo, "Accepted " + what + " for " + user_);
+    return PamResult::kSuccess;
+  }
+  if (r.accepted()) {
+    env_.Log(LogLevel::kErr, "denied " + user_ + ": the code was right but its use could not be recorded");
+    return PamResult::kAuthErr;
+  }
+  std::string why = std::string(otp::OutcomeName(r.outcome)) + ": " + r.detail;
+  if (r.outcome == otp::Outcome::kReused) why += "; a new code comes in " + std::to_string(r.retry_after) + " s";
+  env_.Log(LogLevel::kErr, "Invalid verification code for " + user_ + " (" + why + ")");
+  return PamResult::kAuthErr;
+}
+
+}  // namespace
+
+PamResult Authenticate(PamEnv& env, std::span<const char* const> args) {
+  auto o = ParseOptions(args);
+  if (!o.ok()) {
+    env.Log(LogLevel::kErr, "bad module arguments: " + o.status().message() + "; denying");
+    return PamResult::kAuthErr;
+  }
+  auto user = env.User();
+  if (!user.ok() || user->empty()) {
+    env.Log(LogLevel::kErr, "cannot determine the user" + (user.ok() ? std::string() : ": " + user.status().message()));
+    return PamResult::kAuthErr;
+  }
+  if (o->center) {
+    // Fail closed: the key center client is not part of this build.
+    env.Log(LogLevel::kErr, "center=" + *o->center + ": verification with the key center is not available in this "
+                            "build; denying " + *user);
+    return PamResult::kAuthErr;
+  }
+  return Flow(env, *o, *user).Run();
+}
+
+}  // namespace kw::pam

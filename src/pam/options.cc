@@ -1,0 +1,91 @@
+#include "pam/options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+namespace kw::pam {
+namespace {
+
+bool TakeValue(std::string_view arg, std::string_view key, std::string* value) {
+  if (arg.size() < key.size() || arg.substr(0, key.size()) != key) return false;
+  *value = std::string(arg.substr(key.size()));
+  return true;
+}
+
+}  // namespace
+
+StatusOr<PamOptions> ParseOptions(std::span<const char* const> args) {
+  PamOptions o;
+  for (const char* raw : args) {
+    if (raw == nullptr) continue;
+    std::string_view arg = raw;
+    std::string v;
+    if (TakeValue(arg, "secret=", &v)) {
+      if (v.empty()) return InvalidArgumentError("secret= needs a path");
+      o.secret = v;
+    } else if (TakeValue(arg, "user=", &v)) {
+      if (v.empty()) return InvalidArgumentError("user= needs a user name or uid");
+      o.user = v;
+    } else if (TakeValue(arg, "center=", &v)) {
+      o.center = v;
+    } else if (TakeValue(arg, "prompt=", &v) || TakeValue(arg, "authtok_prompt=", &v)) {
+      o.prompt = v;
+    } else if (TakeValue(arg, "allowed_perm=", &v)) {
+      char* end = nullptr;
+      errno = 0;
+      unsigned long perm = std::strtoul(v.c_str(), &end, 8);
+      if (v.empty() || errno != 0 || *end != '\0' || perm == 0 || perm > 07777) {
+        return InvalidArgumentError("allowed_perm=\"" + v + "\" is not an octal mode such as 0600");
+      }
+      o.allowed_perm = static_cast<mode_t>(perm);
+    } else if (arg == "nullok") {
+      o.nullok = true;
+    } else if (arg == "no_increment_hotp") {
+      o.no_increment_hotp = true;
+    } else if (arg == "noskewadj") {
+      o.noskewadj = true;
+    } else if (arg == "echo_verification_code" || arg == "echo-verification-code") {
+      o.echo_verification_code = true;
+    } else if (arg == "forward_pass") {
+      o.forward_pass = true;
+    } else if (arg == "no_strict_owner") {
+      o.no_strict_owner = true;
+    } else if (arg == "allow_readonly") {
+      o.allow_readonly = true;
+    } else if (arg == "debug") {
+      o.debug = true;
+    } else if (arg == "try_first_pass") {
+      o.try_first_pass = true;
+    } else if (arg == "use_first_pass") {
+      o.use_first_pass = true;
+    } else {
+      return InvalidArgumentError("unrecognized option \"" + std::string(arg) + "\"");
+    }
+  }
+  return o;
+}
+
+StatusOr<std::string> ExpandSecretPath(const std::string& templ, const std::string& user, const std::string& home,
+                                       bool fixed_owner) {
+  std::string out;
+  for (size_t i = 0; i < templ.size();) {
+    std::string_view rest = std::string_view(templ).substr(i);
+    if (rest.substr(0, 7) == "${USER}") {
+      out += user;
+      i += 7;
+    } else if (rest.substr(0, 7) == "${HOME}" || (templ[i] == '~' && (i == 0 || templ[i - 1] == '/'))) {
+      if (fixed_owner) return InvalidArgumentError("secret=" + templ + ": cannot use ~ or ${HOME} with user=");
+      if (home.empty()) return NotFoundError("secret=" + templ + ": " + user + " has no home directory");
+      out += home;
+      i += templ[i] == '~' ? 1 : 7;
+    } else {
+      out += templ[i++];
+    }
+  }
+  if (out.empty() || out[0] != '/') return InvalidArgumentError("secret=" + templ + ": not an absolute path (" + out + ")");
+  return out;
+}
+
+}  // namespace kw::pam

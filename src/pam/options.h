@@ -1,0 +1,69 @@
+// pam_keyward's module arguments (the words after the module path in
+// /etc/pam.d/SERVICE). Where they overlap with pam_google_authenticator's,
+// the spelling and meaning are the same, so the module is a drop-in:
+//
+//   secret=PATH        secret file (default ~/.google_authenticator);
+//                      ~ (at the start or after '/'), ${HOME}, ${USER}
+//   user=NAME|UID      the fixed account that owns the secret files
+//   nullok             no secret file (ENOENT): PAM_IGNORE, nothing asked
+//   no_increment_hotp  a failed HOTP attempt does not advance the counter
+//   noskewadj          no clock-skew learning
+//   echo_verification_code (or echo-verification-code): prompt with echo
+//   forward_pass       "Password & verification code: "; the password part
+//                      goes to PAM_AUTHTOK for the next module
+//   allowed_perm=0nnn  permission bits the file may have (default 0600)
+//   no_strict_owner, allow_readonly, debug, try_first_pass, use_first_pass,
+//   authtok_prompt=TEXT (as google-authenticator's)
+//
+// keyward's own:
+//   prompt=TEXT        the prompt (same as authtok_prompt)
+//   center=URL         verify with the key center instead of a local file
+//                      (not available yet: the module then denies)
+//
+// An unknown argument is an error (the module then denies, as
+// pam_google_authenticator does). grace_period= is not implemented and
+// therefore unknown.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <sys/types.h>
+
+#include "base/status.h"
+
+namespace kw::pam {
+
+inline constexpr const char* kDefaultSecretPath = "~/.google_authenticator";
+inline constexpr const char* kDefaultPrompt = "Verification code: ";
+inline constexpr const char* kForwardPassPrompt = "Password & verification code: ";
+
+struct PamOptions {
+  std::string secret = kDefaultSecretPath;
+  std::optional<std::string> user;  // user=
+  std::optional<std::string> center;
+  std::optional<std::string> prompt;
+  mode_t allowed_perm = 0600;
+  bool nullok = false;
+  bool no_increment_hotp = false;
+  bool noskewadj = false;
+  bool echo_verification_code = false;
+  bool forward_pass = false;
+  bool no_strict_owner = false;
+  bool allow_readonly = false;
+  bool debug = false;
+  bool try_first_pass = false;
+  bool use_first_pass = false;
+};
+
+// Errors name the argument: `unrecognized option "foo"`.
+StatusOr<PamOptions> ParseOptions(std::span<const char* const> args);
+
+// Expands the secret= template for `user` whose home is `home`: "${USER}"
+// everywhere, "${HOME}" everywhere, "~" at the start or right after a '/'.
+// With a fixed owner (user=) the home of the logging-in user is not used:
+// "~" and "${HOME}" are errors then (as in google-authenticator).
+StatusOr<std::string> ExpandSecretPath(const std::string& templ, const std::string& user, const std::string& home,
+                                       bool fixed_owner);
+
+}  // namespace kw::pam
