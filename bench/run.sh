@@ -120,3 +120,6 @@ if [ -x "$build/bin/kw_bench_otp" ]; then
   echo
   "$build/bin/kw_bench_otp"
 fi
+
+# known_hosts (-F/-H/-R on 1,000,000 lines) and audit figures.
+bash "$(dirname "$0")/known_hosts.sh" "$build"
