@@ -383,7 +383,7 @@ StatusOr<ParsedKeyOrCertText> ParseKeyOrCertText(std::string_view text, SshErr* 
   size_t blob_end = text.find_first_of(" \t", blob_start);
   if (blob_end == std::string_view::npos) blob_end = text.size();
   Bytes blob;
-  if (!wire::Base64DecodeTo(text.substr(blob_start, blob_end - blob_start), &blob))
+  if (!wire::Base64DecodeSkippingSpaceTo(text.substr(blob_start, blob_end - blob_start), &blob))
     return fail(SshErr::kInvalidFormat, "base64 blob does not decode");
   KW_ASSIGN_OR_RETURN(KeyOrCert key, KeyOrCert::FromBlob(blob, err));
   if (key.is_cert() != cert || key.plain().type() != *type) {

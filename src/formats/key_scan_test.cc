@@ -33,6 +33,16 @@ TEST(KeyScan, MixedFileMatchesSshKeygen) {
   EXPECT_EQ(Render(text, crypto::HashAlg::kMd5, true), testing::TestData("mixed.lvmd5.expected"));
 }
 
+TEST(KeyScan, CrlfLineWithoutCommentAsSshKeygen) {
+  // ssh-keygen 9.2 -l accepts "type blob\r\n" (b64_pton skips the \r) and,
+  // with nothing after the blob, prints "no comment".
+  std::string line = testing::FirstLine(testing::TestData("ed25519.key.pub"));
+  std::string text = line.substr(0, line.rfind(' ')) + "\r\n";
+  std::string expected = testing::FirstLine(testing::TestData("ed25519.l.expected"));
+  expected = expected.substr(0, expected.find(" alice@example")) + " no comment (ED25519)\n";
+  EXPECT_EQ(Render(text, crypto::HashAlg::kSha256, false), expected);
+}
+
 TEST(KeyScan, StopsAtPrivateKeyOnlyOnFirstLine) {
   auto r = ScanKeyLines("-----BEGIN OPENSSH PRIVATE KEY-----\n", {}, [](size_t, const PublicKey&, const char*) {});
   EXPECT_TRUE(r.is_private_key);

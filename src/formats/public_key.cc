@@ -174,18 +174,8 @@ StatusOr<ParsedKeyText> ParseKeyText(std::string_view text) {
   if (blob_start == text.size()) return InvalidArgumentError("no key after the key type");
   size_t blob_end = SkipNonBlank(text, blob_start);
   std::string_view b64 = text.substr(blob_start, blob_end - blob_start);
-  // b64_pton skips other white space (a CR of a CRLF line, say) inside.
-  std::string stripped;
-  for (char c : b64) {
-    if (c == '\r' || c == '\n' || c == '\v' || c == '\f') {
-      for (char d : b64)
-        if (d != '\r' && d != '\n' && d != '\v' && d != '\f') stripped += d;
-      b64 = stripped;
-      break;
-    }
-  }
   Bytes blob;
-  if (!wire::Base64DecodeTo(b64, &blob)) return InvalidArgumentError("base64 blob does not decode");
+  if (!wire::Base64DecodeSkippingSpaceTo(b64, &blob)) return InvalidArgumentError("base64 blob does not decode");
   KW_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromBlob(blob));
   if (key.type() != *type)
     return InvalidArgumentError("key type mismatch: line says \"" + std::string(type_name) + "\", blob holds \"" +

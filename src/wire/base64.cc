@@ -98,6 +98,17 @@ bool Base64DecodeTo(std::string_view text, Bytes* out) {
   return true;
 }
 
+bool Base64DecodeSkippingSpaceTo(std::string_view text, Bytes* out) {
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  bool any = false;
+  for (char c : text) any = any || is_space(c);
+  if (!any) return Base64DecodeTo(text, out);
+  std::string compact;
+  for (char c : text)
+    if (!is_space(c)) compact += c;
+  return Base64DecodeTo(compact, out);
+}
+
 StatusOr<Bytes> Base64Decode(std::string_view text) {
   Bytes out;
   if (!Base64DecodeTo(text, &out)) return InvalidArgumentError("invalid base64");

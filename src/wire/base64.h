@@ -22,6 +22,10 @@ StatusOr<Bytes> Base64Decode(std::string_view text);
 // Decodes into *out (cleared first). Returns false on invalid input.
 bool Base64DecodeTo(std::string_view text, Bytes* out);
 
+// As Base64DecodeTo after removing white space (\t \n \v \f \r and
+// space), which OpenSSH's b64_pton skips: a CRLF key line's blob ends in \r.
+bool Base64DecodeSkippingSpaceTo(std::string_view text, Bytes* out);
+
 // Splits base64 into lines of `width` characters, each ending in '\n'.
 std::string WrapLines(std::string_view text, size_t width);
 
