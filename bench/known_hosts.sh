@@ -17,8 +17,9 @@
 # remove at most 1/4 of ssh-keygen's time; audit under 2 s.
 #
 # Runs are interleaved (keyward first, then ssh-keygen first next round) and
-# each figure is the median of RUNS wall-clock times; before every run of -H
-# and -R the input file is copied back (untimed). Knobs: KW_BENCH_RUNS
+# each figure is the median of RUNS wall-clock times, with the median CPU time
+# (user + system) beside it; before every run of -H and -R the input file is
+# copied back (untimed). Knobs: KW_BENCH_RUNS
 # (default 5), KW_BENCH_LINES (default 1000000).
 set -euo pipefail
 
@@ -41,45 +42,40 @@ trap 'rm -rf "$work"' EXIT
 export LC_ALL=C.UTF-8 TZ=UTC
 unset SSH_AUTH_SOCK
 
-if [ -n "${EPOCHREALTIME:-}" ]; then
-  now() { echo "${EPOCHREALTIME/,/.}"; }
-else
-  now() { date +%s.%N; }
-fi
+[ -x /usr/bin/time ] || { echo "/usr/bin/time (Debian package time) is needed" >&2; exit 1; }
 
-# elapsed CMD...: wall seconds of CMD (output discarded). Exit status 0 and
-# 1 are both fine (-F exits 1 when the host is absent).
+# elapsed CMD...: "WALL CPU" seconds of CMD (output discarded; CPU is user
+# + system, which a loaded machine distorts less). Exit status 0 and 1 are
+# both fine (-F exits 1 when the host is absent).
 elapsed() {
-  local t0 t1 rc=0
-  t0=$(now)
-  "$@" >/dev/null 2>"$work/stderr" || rc=$?
-  t1=$(now)
+  local rc=0
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || rc=$?
   if [ "$rc" -gt 1 ]; then
     echo "benchmark command failed ($rc): $*" >&2
     cat "$work/stderr" >&2
     exit 1
   fi
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+  tail -1 "$work/time" | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # compare NAME TARGET_NOTE KW_CMD SSH_CMD [PREP]: interleaved runs, medians, ratio.
 compare() {
-  local name=$1 note=$2 kwcmd=$3 sshcmd=$4 prep=${5:-true} kw_times="" ssh_times="" i kw ssh
+  local name=$1 note=$2 kwcmd=$3 sshcmd=$4 prep=${5:-true} kw_w="" kw_c="" ssh_w="" ssh_c="" i t
   for ((i = 0; i < runs; i++)); do
     if ((i % 2 == 0)); then
-      eval "$prep"; kw_times+=" $(eval "elapsed $kwcmd")"
-      eval "$prep"; ssh_times+=" $(eval "elapsed $sshcmd")"
+      eval "$prep"; t=$(eval "elapsed $kwcmd"); kw_w+=" ${t% *}"; kw_c+=" ${t#* }"
+      eval "$prep"; t=$(eval "elapsed $sshcmd"); ssh_w+=" ${t% *}"; ssh_c+=" ${t#* }"
     else
-      eval "$prep"; ssh_times+=" $(eval "elapsed $sshcmd")"
-      eval "$prep"; kw_times+=" $(eval "elapsed $kwcmd")"
+      eval "$prep"; t=$(eval "elapsed $sshcmd"); ssh_w+=" ${t% *}"; ssh_c+=" ${t#* }"
+      eval "$prep"; t=$(eval "elapsed $kwcmd"); kw_w+=" ${t% *}"; kw_c+=" ${t#* }"
     fi
   done
-  kw=$(printf '%s\n' $kw_times | median)
-  ssh=$(printf '%s\n' $ssh_times | median)
-  awk -v n="$name" -v k="$kw" -v s="$ssh" -v t="$note" \
-    'BEGIN { printf "%-30s keyward %7.3f s, ssh-keygen %7.3f s, ratio %5.2f  %s\n", n ":", k, s, (s > 0 ? k / s : 0), t }'
+  awk -v n="$name" -v t="$note" -v kw="$(printf '%s\n' $kw_w | median)" -v kc="$(printf '%s\n' $kw_c | median)" \
+      -v sw="$(printf '%s\n' $ssh_w | median)" -v sc="$(printf '%s\n' $ssh_c | median)" \
+    'BEGIN { printf "%-30s keyward %6.3f s (cpu %5.3f), ssh-keygen %6.3f s (cpu %5.3f), ratio %4.2f  %s\n",
+             n ":", kw, kc, sw, sc, (sw > 0 ? kw / sw : 0), t }'
 }
 
 echo "keyward known_hosts/audit bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -136,10 +132,13 @@ for ((i = 0; i < 10000; i++)); do printf '%s/home/u%05d/.ssh\n' "$tree" "$i"; do
 awk -v t="$tree" '{ f = sprintf("%s/home/u%05d/.ssh/authorized_keys", t, int((NR - 1) / 10))
   o = ((NR % 10) == 3) ? "no-pty,from=\"10.0.0.0/8\" " : ((NR % 10) == 5) ? "restrict,command=\"/bin/true\" " : ""
   print o $0 > f; if (NR % 10 == 0) close(f) }' "$work/all.pub"
-audit_times=""
+audit_w=""
+audit_c=""
 for ((i = 0; i < runs; i++)); do
-  audit_times+=" $(elapsed "$keyward" audit scan --root "$tree" --json -o "$work/audit.json")"
+  t=$(elapsed "$keyward" audit scan --root "$tree" --json -o "$work/audit.json")
+  audit_w+=" ${t% *}"
+  audit_c+=" ${t#* }"
 done
 keys=$(grep -o '"keys":[0-9]*' "$work/audit.json" | head -1)
-printf '%-30s keyward %7.3f s (%s)  [target: < 2 s]\n' "audit scan 100k keys/10k files:" \
-  "$(printf '%s\n' $audit_times | median)" "$keys"
+printf '%-30s keyward %6.3f s (cpu %5.3f) (%s)  [target: < 2 s]\n' "audit scan 100k keys/10k files:" \
+  "$(printf '%s\n' $audit_w | median)" "$(printf '%s\n' $audit_c | median)" "$keys"

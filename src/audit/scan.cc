@@ -92,7 +92,7 @@ struct WorkItem {
 
 // Per-thread memory of what the file system looked like.
 struct WorkerCache {
-  std::unordered_set<std::string> dirs;
+  StatCache dirs;
   const PasswdEntry* home_of = nullptr;
   std::string home;
 };
@@ -115,13 +115,18 @@ FileResult ScanFile(const ScanOptions& o, const AccountDb* db, WorkItem w, const
   };
   std::string real = RealPath(o.root, w.host_path);
   struct stat st;
-  if (::stat(real.c_str(), &st) != 0) return r;  // vanished: sshd would not see it either
+  auto seen = cache->dirs.find(w.host_path);
+  if (seen != cache->dirs.end()) {
+    st = seen->second;
+  } else if (::stat(real.c_str(), &st) != 0) {
+    return r;  // vanished: sshd would not see it either
+  }
   if (!S_ISREG(st.st_mode)) {
     problem(0, kFlagUnreadable, "not a regular file: sshd ignores it");
     return r;
   }
   std::string strict;
-  if (o.strict_modes) strict = CheckStrictModes(o.root, w.host_path, w.home, w.pw->uid, *db);
+  if (o.strict_modes) strict = CheckStrictModes(o.root, w.host_path, w.home, w.pw->uid, *db, &cache->dirs);
   if (!strict.empty()) problem(0, kFlagStrictModes, "sshd (StrictModes yes) refuses this file: " + strict);
   StatusOr<std::string> text = ReadFile(real, size_t{64} << 20);
   if (!text.ok()) {
@@ -217,8 +222,7 @@ StatusOr<std::string> ExpandAuthorizedKeysPattern(std::string_view pattern, cons
   return pw.home + "/" + out;
 }
 
-StatusOr<std::string> ResolveInRoot(const std::string& root, const std::string& path,
-                                    std::unordered_set<std::string>* known_dirs) {
+StatusOr<std::string> ResolveInRoot(const std::string& root, const std::string& path, StatCache* cache) {
   std::deque<std::string> todo;
   for (std::string& c : SplitPath(path)) todo.push_back(std::move(c));
   std::vector<std::string> done;
@@ -232,12 +236,15 @@ StatusOr<std::string> ResolveInRoot(const std::string& root, const std::string& 
     }
     done.push_back(c);
     std::string host = JoinPath(done, done.size());
-    if (known_dirs != nullptr && !todo.empty() && known_dirs->count(host)) continue;
+    if (cache != nullptr && !todo.empty()) {
+      auto it = cache->find(host);
+      if (it != cache->end() && S_ISDIR(it->second.st_mode)) continue;
+    }
     std::string real = RealPath(root, host);
     struct stat st;
     if (::lstat(real.c_str(), &st) != 0) return ErrnoStatus(host, errno);
     if (!S_ISLNK(st.st_mode)) {
-      if (known_dirs != nullptr && S_ISDIR(st.st_mode)) known_dirs->insert(host);
+      if (cache != nullptr) (*cache)[host] = st;
       continue;
     }
     if (++hops > 40) return InvalidArgumentError(host + ": too many levels of symbolic links");
@@ -309,16 +316,27 @@ std::vector<GroupEntry> ParseGroup(std::string_view text) {
 }
 
 std::string CheckStrictModes(const std::string& root, const std::string& path, const std::string& home, int64_t uid,
-                             const AccountDb& accounts) {
+                             const AccountDb& accounts, const StatCache* cache) {
   auto bad_owner = [&](const struct stat& st) { return !SecurePermissions(st, uid, accounts); };
+  // stat(2), or what the cache saw of a canonical path (no links in it).
+  auto stat_of = [&](const std::string& host, struct stat* st) {
+    if (cache != nullptr) {
+      auto it = cache->find(host);
+      if (it != cache->end()) {
+        *st = it->second;
+        return true;
+      }
+    }
+    return ::stat(RealPath(root, host).c_str(), st) == 0;
+  };
   struct stat st;
-  if (::stat(RealPath(root, path).c_str(), &st) != 0) return "cannot stat " + path;
+  if (!stat_of(path, &st)) return "cannot stat " + path;
   if (!S_ISREG(st.st_mode)) return path + " is not a regular file";
   if (bad_owner(st)) return "bad ownership or modes for file " + path;
   std::vector<std::string> parts = SplitPath(path);
   for (size_t n = parts.size(); n-- > 0;) {
     std::string dir = JoinPath(parts, n);
-    if (::stat(RealPath(root, dir).c_str(), &st) != 0 || bad_owner(st)) {
+    if (!stat_of(dir, &st) || bad_owner(st)) {
       return "bad ownership or modes for directory " + dir;
     }
     if (!home.empty() && dir == home) break;

@@ -12,7 +12,9 @@
 
 #include <functional>
 #include <string>
-#include <unordered_set>
+#include <sys/stat.h>
+
+#include <unordered_map>
 #include <vector>
 
 #include "audit/report.h"
@@ -76,11 +78,14 @@ StatusOr<Report> Scan(const ScanOptions& options);
 // Resolves `path` (absolute, as the host sees it) inside `root`, following
 // symbolic links inside the root as realpath(3) would on the host. Returns
 // the canonical host path ("/home/a/.ssh/authorized_keys").
-// `known_dirs`, if given, remembers directories (not links) seen on the
-// way, so resolving many paths below the same directories costs fewer
-// system calls; it must only be used with one root.
-StatusOr<std::string> ResolveInRoot(const std::string& root, const std::string& path,
-                                    std::unordered_set<std::string>* known_dirs = nullptr);
+// What lstat(2) said about host paths that are not symbolic links, so that
+// resolving many paths below the same directories, and checking their
+// modes, costs fewer system calls. One cache per root (and per thread).
+using StatCache = std::unordered_map<std::string, struct stat>;
+
+// `cache`, if given, is consulted for directories on the way and receives
+// every component that is not a link (the file included).
+StatusOr<std::string> ResolveInRoot(const std::string& root, const std::string& path, StatCache* cache = nullptr);
 
 // safe_path(): the file must be a regular file owned by `uid` or root and
 // not group- or world-writable (see AccountDb for Debian's exception), and
@@ -89,6 +94,6 @@ StatusOr<std::string> ResolveInRoot(const std::string& root, const std::string& 
 // well, else sshd's reason ("bad ownership or modes for directory
 // /home/a/.ssh").
 std::string CheckStrictModes(const std::string& root, const std::string& path, const std::string& home, int64_t uid,
-                             const AccountDb& accounts);
+                             const AccountDb& accounts, const StatCache* cache = nullptr);
 
 }  // namespace kw::audit

@@ -86,7 +86,9 @@ int Emit(const AuditArgs& a, const audit::Report& r) {
 int RunScan(const AuditArgs& a) {
   StatusOr<audit::Report> r = ScanOne(a, a.root, a.host);
   if (!r.ok()) return Native().Fatal(r.status().message());
-  return Emit(a, *r);
+  // The process ends right after: a fleet's map is not freed piece by piece.
+  auto* report = new audit::Report(std::move(*r));
+  return Emit(a, *report);
 }
 
 int RunMerge(const AuditArgs& a) {
@@ -121,7 +123,8 @@ int RunMerge(const AuditArgs& a) {
     }
   }
   if (reports.empty()) return Native().Fatal("nothing to merge: give scan reports (JSON) or --tree DIR");
-  return Emit(a, audit::Merge(reports));
+  auto* merged = new audit::Report(audit::Merge(reports));  // not freed: see RunScan
+  return Emit(a, *merged);
 }
 
 }  // namespace

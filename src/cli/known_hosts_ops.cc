@@ -1,13 +1,18 @@
 #include "cli/known_hosts_ops.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -142,7 +147,7 @@ void Offset(formats::HashOutcome& r, size_t off) {
   for (auto& n : r.invalid_lines) n += off;
   for (auto& w : r.wildcard_lines) w.first += off;
 }
-void Offset(formats::RemoveOutcome& r, size_t off) {
+void Offset(formats::RemovePlan& r, size_t off) {
   for (auto& n : r.removed_lines) n += off;
   for (auto& n : r.invalid_lines) n += off;
 }
@@ -240,6 +245,33 @@ class AtomicFile {
     tmp_ = path + ".XXXXXXXXXX";
     fd_ = ::mkstemp(tmp_.data());
     if (fd_ < 0) return Status(StatusCode::kPermissionDenied, std::string("mkstemp: ") + std::strerror(errno));
+    return OkStatus();
+  }
+  // Writes the pieces in order, many per system call (writev).
+  Status WritePieces(const std::vector<std::string_view>& pieces) {
+    std::vector<struct iovec> iov;
+    size_t i = 0;
+    while (i < pieces.size()) {
+      iov.clear();
+      for (; i < pieces.size() && iov.size() < 512; ++i) {
+        if (pieces[i].empty()) continue;
+        iov.push_back({const_cast<char*>(pieces[i].data()), pieces[i].size()});
+      }
+      size_t k = 0;
+      while (k < iov.size()) {
+        ssize_t n = ::writev(fd_, iov.data() + k, static_cast<int>(std::min<size_t>(iov.size() - k, IOV_MAX)));
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return ErrnoStatus(tmp_, errno);
+        }
+        size_t left = static_cast<size_t>(n);
+        while (k < iov.size() && left >= iov[k].iov_len) left -= iov[k++].iov_len;
+        if (left > 0) {
+          iov[k].iov_base = static_cast<char*>(iov[k].iov_base) + left;
+          iov[k].iov_len -= left;
+        }
+      }
+    }
     return OkStatus();
   }
   Status Write(std::string_view data) {
@@ -398,28 +430,88 @@ class Runner {
     return io_.style == Style::kSshKeygen ? formats::KeepStyle::kOpenSsh : formats::KeepStyle::kVerbatim;
   }
 
-  // Runs fn over pieces of the file, two at a time when allowed, and hands
-  // each result to sink in file order.
+  // Runs fn over pieces of the file on up to two worker threads while this
+  // thread hands each result, in file order and with absolute line
+  // numbers, to sink (which writes it out). Workers stay at most a few
+  // pieces ahead of the sink, so memory stays bounded.
   template <typename R>
   Status Pieces(const std::function<R(const Chunk&, crypto::HmacSha1&)>& fn, const std::function<Status(R&)>& sink) {
     size_t parts = std::max<size_t>(1, text_.size() / kPieceSize);
     std::vector<Chunk> pieces = SplitLines(text_, parts);
-    size_t step = Parts();
-    size_t lines = 0;
-    for (size_t i = 0; i < pieces.size(); i += step) {
-      std::vector<Chunk> batch(pieces.begin() + static_cast<std::ptrdiff_t>(i),
-                               pieces.begin() + static_cast<std::ptrdiff_t>(std::min(pieces.size(), i + step)));
-      std::vector<R> results = RunChunks<R>(batch, fn, &lines);
-      for (R& r : results) KW_RETURN_IF_ERROR(sink(r));
+    struct Slot {
+      R result;
+      size_t lines = 0;
+      bool ready = false;
+    };
+    std::vector<Slot> slots(pieces.size());
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t next = 0, consumed = 0;
+    bool stop = false;
+    constexpr size_t kAhead = 4;
+    auto worker = [&] {
+      crypto::HmacSha1 hmac;
+      for (;;) {
+        size_t i;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          cv.wait(lock, [&] { return stop || next >= pieces.size() || next < consumed + kAhead; });
+          if (stop || next >= pieces.size()) return;
+          i = next++;
+        }
+        R r = fn(pieces[i], hmac);
+        size_t lines = CountLines(pieces[i].text);
+        std::lock_guard<std::mutex> lock(mu);
+        slots[i].result = std::move(r);
+        slots[i].lines = lines;
+        slots[i].ready = true;
+        cv.notify_all();
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < Parts(); ++t) threads.emplace_back(worker);
+    Status status;
+    size_t base = 0;
+    for (size_t i = 0; i < pieces.size() && status.ok(); ++i) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return slots[i].ready; });
+      }
+      Offset(slots[i].result, base);
+      base += slots[i].lines;
+      status = sink(slots[i].result);
+      slots[i].result = R{};
+      std::lock_guard<std::mutex> lock(mu);
+      consumed = i + 1;
+      cv.notify_all();
     }
-    return OkStatus();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+      cv.notify_all();
+    }
+    for (std::thread& t : threads) t.join();
+    return status;
   }
 
   Status DoHash() {
     formats::KeepStyle style = Style();
+    // Output buffers go round: a freed piece's buffer holds the next one
+    // (fresh memory would fault in page by page each time).
+    std::vector<std::string> pool;
+    std::mutex pool_mu;
     return Pieces<formats::HashOutcome>(
         [&](const Chunk& c, crypto::HmacSha1& hmac) {
-          return formats::HashKnownHosts(c.text, crypto::SystemRng::Get(), hmac, style, 1);
+          formats::HashOutcome out;
+          {
+            std::lock_guard<std::mutex> lock(pool_mu);
+            if (!pool.empty()) {
+              out.output = std::move(pool.back());
+              pool.pop_back();
+            }
+          }
+          formats::HashKnownHostsInto(c.text, crypto::SystemRng::Get(), hmac, style, 1, &out);
+          return out;
         },
         [&](formats::HashOutcome& r) -> Status {
           for (size_t n : r.invalid_lines) {
@@ -430,19 +522,22 @@ class Runner {
             Log(n, path_ + ":" + std::to_string(n) + ": ignoring host name with wildcard: " + hosts.substr(0, 64));
           }
           has_unhashed_ |= r.hashed_any;
-          if (invalid_) return OkStatus();  // nothing will be written
-          return out_file_.Write(r.output);
+          Status st = invalid_ ? OkStatus() : out_file_.Write(r.output);  // nothing is written once invalid
+          std::lock_guard<std::mutex> lock(pool_mu);
+          pool.push_back(std::move(r.output));
+          return st;
         });
   }
 
   Status DoRemove() {
     formats::KeepStyle style = Style();
     std::string name = o_.name;
-    return Pieces<formats::RemoveOutcome>(
+    // The kept lines are written straight from the mapped file.
+    return Pieces<formats::RemovePlan>(
         [&](const Chunk& c, crypto::HmacSha1& hmac) {
-          return formats::RemoveHost(c.text, name, hmac, style, 1);
+          return formats::PlanRemoveHost(c.text, name, hmac, style, 1);
         },
-        [&](formats::RemoveOutcome& r) -> Status {
+        [&](formats::RemovePlan& r) -> Status {
           for (size_t n : r.removed_lines) {
             found_ = true;
             if (!o_.quiet) stdout_ += "# Host " + o_.name + " found: line " + std::to_string(n) + "\n";
@@ -452,7 +547,7 @@ class Runner {
             Log(n, path_ + ":" + std::to_string(n) + ": invalid line");
           }
           if (invalid_) return OkStatus();
-          return out_file_.Write(r.output);
+          return out_file_.WritePieces(r.output);
         });
   }
 
@@ -607,6 +702,11 @@ class Runner {
 }  // namespace
 
 int RunKnownHosts(const Io& io, const KnownHostsOptions& options) {
+  // Pieces of output (a few MB each) come and go: keep them in the heap,
+  // where freed memory is reused, rather than in fresh mappings that fault
+  // in page by page every time.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest glibc accepts on 64-bit
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::string path = options.file ? *options.file : DefaultKnownHostsPath();
   Runner r(io, options, path);
   return r.Run();

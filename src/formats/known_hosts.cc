@@ -403,6 +403,17 @@ std::string HashHostLine(const HostLine& line, Rng& rng, crypto::HmacSha1& hmac,
 HashOutcome HashKnownHosts(std::string_view text, Rng& rng, crypto::HmacSha1& hmac, KeepStyle style,
                            size_t first_number) {
   HashOutcome result;
+  HashKnownHostsInto(text, rng, hmac, style, first_number, &result);
+  return result;
+}
+
+void HashKnownHostsInto(std::string_view text, Rng& rng, crypto::HmacSha1& hmac, KeepStyle style,
+                        size_t first_number, HashOutcome* out) {
+  HashOutcome& result = *out;
+  result.output.clear();
+  result.invalid_lines.clear();
+  result.wildcard_lines.clear();
+  result.hashed_any = false;
   result.output.reserve(text.size() + text.size() / 4);
   BatchedRng batched(rng);
   WalkOptions options;  // every line, no host
@@ -436,29 +447,68 @@ HashOutcome HashKnownHosts(std::string_view text, Rng& rng, crypto::HmacSha1& hm
         break;
     }
   }
-  return result;
 }
 
-RemoveOutcome RemoveHost(std::string_view text, std::string_view name, crypto::HmacSha1& hmac, KeepStyle style,
-                         size_t first_number) {
-  RemoveOutcome result;
-  result.output.reserve(text.size());
+RemovePlan PlanRemoveHost(std::string_view text, std::string_view name, crypto::HmacSha1& hmac, KeepStyle style,
+                          size_t first_number) {
+  static constexpr std::string_view kNewline = "\n";
+  RemovePlan plan;
   WalkOptions options{name, false, false};
   LineCursor cursor(text, first_number);
   std::string_view l;
   bool nl;
   size_t n;
   WalkLine w;
+  // The run of kept bytes not yet emitted: [run_start, run_end) of text.
+  const char* run_start = nullptr;
+  const char* run_end = nullptr;
+  auto flush = [&] {
+    if (run_start != nullptr && run_end > run_start) {
+      plan.output.emplace_back(run_start, static_cast<size_t>(run_end - run_start));
+    }
+    run_start = run_end = nullptr;
+  };
+  auto keep = [&](std::string_view piece) {
+    if (run_start != nullptr && piece.data() == run_end) {
+      run_end += piece.size();
+      return;
+    }
+    flush();
+    run_start = piece.data();
+    run_end = piece.data() + piece.size();
+  };
   while (cursor.Next(&l, &nl, &n)) {
     HostLine line = ParseHostLine(l, n, nl);
     WalkHostLine(line, options, hmac, &w);
     if (w.status == WalkStatus::kMatched && line.marker == HostMarker::kNone) {
-      result.removed_lines.push_back(n);
+      plan.removed_lines.push_back(n);
       continue;
     }
-    if (w.status == WalkStatus::kInvalid) result.invalid_lines.push_back(n);
-    Keep(line, style, &result.output);
+    if (w.status == WalkStatus::kInvalid) plan.invalid_lines.push_back(n);
+    bool whole = style == KeepStyle::kVerbatim || (line.c_text.size() == line.text.size() && nl);
+    if (whole) {
+      keep(std::string_view(line.text.data(), line.text.size() + (nl ? 1 : 0)));
+    } else {
+      // ssh-keygen writes the line as it read it, a C string, plus '\n'.
+      keep(line.c_text);
+      flush();
+      plan.output.push_back(kNewline);
+    }
   }
+  flush();
+  return plan;
+}
+
+RemoveOutcome RemoveHost(std::string_view text, std::string_view name, crypto::HmacSha1& hmac, KeepStyle style,
+                         size_t first_number) {
+  RemovePlan plan = PlanRemoveHost(text, name, hmac, style, first_number);
+  RemoveOutcome result;
+  size_t total = 0;
+  for (std::string_view p : plan.output) total += p.size();
+  result.output.reserve(total);
+  for (std::string_view p : plan.output) result.output.append(p);
+  result.removed_lines = std::move(plan.removed_lines);
+  result.invalid_lines = std::move(plan.invalid_lines);
   return result;
 }
 

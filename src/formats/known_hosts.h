@@ -232,6 +232,11 @@ struct HashOutcome {
 HashOutcome HashKnownHosts(std::string_view text, Rng& rng, crypto::HmacSha1& hmac, KeepStyle style,
                            size_t first_number = 1);
 
+// The same, appending to out->output (cleared first; its capacity is kept,
+// so a caller hashing a large file piece by piece can reuse one buffer).
+void HashKnownHostsInto(std::string_view text, Rng& rng, crypto::HmacSha1& hmac, KeepStyle style,
+                        size_t first_number, HashOutcome* out);
+
 // One line as -H would rewrite it (for -F -H): hashed lines, or the line
 // itself if -H keeps it. `line` must be a valid entry.
 std::string HashHostLine(const HostLine& line, Rng& rng, crypto::HmacSha1& hmac, bool* hashed);
@@ -249,6 +254,18 @@ struct RemoveOutcome {
 // lines. Checked to structure depth; a malformed hashed field is invalid.
 RemoveOutcome RemoveHost(std::string_view text, std::string_view name, crypto::HmacSha1& hmac, KeepStyle style,
                          size_t first_number = 1);
+
+// The same without copying: the output as a list of pieces, each a view
+// into `text` (runs of kept lines) or a static "\n" (where kOpenSsh ends a
+// line that had none, or cuts one at a NUL), for writing straight from a
+// mapped file. The views live as long as `text`.
+struct RemovePlan {
+  std::vector<std::string_view> output;
+  std::vector<size_t> removed_lines;
+  std::vector<size_t> invalid_lines;
+};
+RemovePlan PlanRemoveHost(std::string_view text, std::string_view name, crypto::HmacSha1& hmac, KeepStyle style,
+                          size_t first_number = 1);
 
 // --- What ssh concludes (sshconnect.c check_host_key) ----------------------
 
