@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "formats/addr_match.h"
+#include "formats/cert_time.h"
+#include "formats/host_pattern.h"
 #include "formats/key_read.h"
 #include "formats/known_hosts.h"
 
@@ -22,30 +24,20 @@ LocalTimeFn SystemLocalTime() {
 
 namespace {
 
-// days_from_civil (proleptic Gregorian), linear in the day, so an out of
-// range day of month rolls over as timegm's does.
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
+// timegm(3) on broken-down fields, through the calendar of cert_time.h
+// (a day of month out of range rolls over, as timegm's does).
 int64_t TimeGm(const std::tm& t) {
-  int64_t days = DaysFromCivil(int64_t{t.tm_year} + 1900, int64_t{t.tm_mon} + 1, t.tm_mday);
-  return days * 86400 + int64_t{t.tm_hour} * 3600 + int64_t{t.tm_min} * 60 + t.tm_sec;
+  return UnixFromCivilUtc(CivilTime{int64_t{t.tm_year} + 1900, int64_t{t.tm_mon} + 1, t.tm_mday, t.tm_hour, t.tm_min,
+                                    t.tm_sec});
 }
 
-bool IsCSpaceChar(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // glibc strptime's get_number(): blanks skipped, then up to `n` digits
 // while the value can still grow within `to`.
 bool GetNumber(std::string_view s, size_t* pos, int from, int to, int n, int* val) {
   size_t i = *pos;
-  while (i < s.size() && IsCSpaceChar(s[i])) ++i;
+  while (i < s.size() && IsCSpace(s[i])) ++i;
   if (i >= s.size() || !IsDigit(s[i])) return false;
   int v = 0;
   do {
@@ -110,7 +102,7 @@ std::string_view Prefix(std::string_view s, size_t at, size_t n) {
 // whole string, within [lo, hi].
 bool StrToNum(std::string_view s, long long lo, long long hi, long long* out) {
   size_t i = 0;
-  while (i < s.size() && IsCSpaceChar(s[i])) ++i;
+  while (i < s.size() && IsCSpace(s[i])) ++i;
   bool neg = false;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
     neg = s[i] == '-';

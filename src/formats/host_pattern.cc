@@ -125,17 +125,6 @@ ListMatch MatchHostname(std::string_view host, std::string_view list) {
   return MatchPatternList(AsciiLower(host), list, true);
 }
 
-bool DecodeBase64SkippingSpace(std::string_view text, Bytes* out) {
-  bool has_space = false;
-  for (char c : text) has_space |= IsCSpace(c);
-  if (!has_space) return wire::Base64DecodeTo(text, out);
-  std::string compact;
-  compact.reserve(text.size());
-  for (char c : text)
-    if (!IsCSpace(c)) compact.push_back(c);
-  return wire::Base64DecodeTo(compact, out);
-}
-
 std::string HashHostName(std::string_view name, ByteSpan salt, crypto::HmacSha1& hmac) {
   uint8_t mac[crypto::kSha1Size];
   hmac.Compute(salt, AsBytes(name), mac);
@@ -192,7 +181,7 @@ HashedMatch MatchHashedHost(std::string_view field, std::string_view name, crypt
     // Blanks inside, or not base64 at all: the general path decides.
   }
   Bytes decoded;
-  if (!DecodeBase64SkippingSpace(b64salt, &decoded) || decoded.size() > 256 ||
+  if (!wire::Base64DecodeSkippingSpaceTo(b64salt, &decoded) || decoded.size() > 256 ||
       decoded.size() != kHostHashSaltSize) {
     return HashedMatch::kBadHash;
   }

@@ -70,10 +70,6 @@ enum class HashedMatch : uint8_t {
 // compared with the whole field.
 HashedMatch MatchHashedHost(std::string_view field, std::string_view name, crypto::HmacSha1& hmac);
 
-// Decodes base64 as OpenSSH's b64_pton: whitespace anywhere is skipped, the
-// rest must be strict padded base64. False on error.
-bool DecodeBase64SkippingSpace(std::string_view text, Bytes* out);
-
 // True for the bytes C's isspace() accepts in the C locale.
 inline bool IsCSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 

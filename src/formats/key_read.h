@@ -1,10 +1,9 @@
 // Reading a key from a line of text exactly as OpenSSH 9.2's sshkey_read()
 // does, for the line-oriented files (known_hosts, authorized_keys).
 //
-// ParseKeyText (public_key.h) decodes the base64 strictly; OpenSSH's
-// b64_pton skips whitespace anywhere, so a blob token that carries a '\r'
-// (a CRLF file) or another blank besides space and tab still decodes there.
-// ReadKeyText reproduces that, and the "wanted type" check sshd makes.
+// ParseKeyText (public_key.h) already decodes the blob as b64_pton does
+// (skipping a CRLF file's '\r'); ReadKeyText adds the "wanted type" check
+// sshd makes.
 #pragma once
 
 #include <optional>
