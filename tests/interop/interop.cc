@@ -50,28 +50,6 @@ std::string Describe(const Invocation& inv) {
 
 }  // namespace
 
-std::string Visible(std::string_view s, size_t max) {
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < max; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '\n') {
-      out += "$\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > max) out += "...[" + std::to_string(s.size() - max) + " more bytes]";
-  if (!out.empty() && out.back() != '\n') out += "[no newline at end]";
-  return out;
-}
 
 std::string LineDiff(std::string_view expected, std::string_view got) {
   if (expected == got) return "";

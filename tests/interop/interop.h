@@ -83,8 +83,8 @@ enum class StderrMatch {
 // A line diff of two texts ("-expected" / "+got"), with invisible characters
 // shown; empty when equal.
 std::string LineDiff(std::string_view expected, std::string_view got);
-// Makes tabs, CRs, control bytes and the end of each line visible.
-std::string Visible(std::string_view s, size_t max = 6000);
+// Visible() (tests/support/subprocess.h) shows tabs, CRs and line ends.
+using test::Visible;
 
 // Limits the flood when keyward is broken across the board: the first
 // `detailed` mismatches of a test are reported in full, the rest only

@@ -163,8 +163,10 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-// Shows control characters so that whitespace differences are visible.
-std::string Visible(const std::string& s, size_t max) {
+
+}  // namespace
+
+std::string Visible(std::string_view s, size_t max) {
   std::string out;
   for (size_t i = 0; i < s.size() && i < max; ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -172,6 +174,8 @@ std::string Visible(const std::string& s, size_t max) {
       out += "$\n";
     } else if (c == '\t') {
       out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
     } else if (c < 0x20 || c == 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
@@ -181,10 +185,9 @@ std::string Visible(const std::string& s, size_t max) {
     }
   }
   if (s.size() > max) out += "...[" + std::to_string(s.size() - max) + " more bytes]";
+  if (!out.empty() && out.back() != '\n') out += "[no newline at end]";
   return out;
 }
-
-}  // namespace
 
 std::string SubprocessResult::DescribeStatus() const {
   if (timed_out) return "timed out (killed)";

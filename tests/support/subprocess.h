@@ -46,6 +46,10 @@ struct SubprocessResult {
   std::string Describe() const;
 };
 
+// Makes tabs, CRs, control bytes and the end of each line visible, for
+// failure messages (at most `max` bytes of `s`).
+std::string Visible(std::string_view s, size_t max = 6000);
+
 // Runs argv[0] (searched in PATH when it has no '/') with the given
 // arguments, feeds stdin, collects stdout and stderr (without deadlock, via
 // poll) and waits for the child. An error Status means the child could not
