@@ -15,26 +15,16 @@
 # Runs are interleaved and each figure is the median of KW_BENCH_RUNS
 # (default 5) wall-clock times.
 set -euo pipefail
-if [ $# -ne 1 ]; then
-  echo "usage: $0 BUILD_DIR" >&2
-  exit 2
-fi
-build=$(cd "$1" && pwd)
-keyward=$build/bin/keyward
+source "$(dirname "$0")/lib.sh"
+bench_init kw-bench-certs "$@"
+bench_require kw_bench_certs
 bench=$build/bin/kw_bench_certs
 runs=${KW_BENCH_RUNS:-5}
 ncerts=${KW_BENCH_CERTS:-50}
-for f in "$keyward" "$bench"; do
-  [ -x "$f" ] || { echo "missing $f: build first (make build)" >&2; exit 1; }
-done
-command -v ssh-keygen >/dev/null || { echo "ssh-keygen not found" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/kw-bench-certs.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 export LC_ALL=C.UTF-8 TZ=UTC
 unset SSH_AUTH_SOCK
 cd "$work"
 
-if [ -n "${EPOCHREALTIME:-}" ]; then now() { echo "${EPOCHREALTIME/,/.}"; }; else now() { date +%s.%N; }; fi
 elapsed() {
   local t0 t1
   t0=$(now)
@@ -42,7 +32,6 @@ elapsed() {
   t1=$(now)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 ssh-keygen -q -t ed25519 -N '' -C ca -f ca
 python3 - <<'PY'

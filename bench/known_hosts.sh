@@ -23,24 +23,12 @@
 # (default 5), KW_BENCH_LINES (default 1000000).
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 BUILD_DIR" >&2
-  exit 2
-fi
-build=$(cd "$1" && pwd)
-keyward=$build/bin/keyward
+source "$(dirname "$0")/lib.sh"
+bench_init kw-bench-hosts "$@"
+bench_require kw_bench_gen_pubkeys
 gen=$build/bin/kw_bench_gen_pubkeys
 runs=${KW_BENCH_RUNS:-5}
 lines=${KW_BENCH_LINES:-1000000}
-for f in "$keyward" "$gen"; do
-  [ -x "$f" ] || { echo "missing $f: build first (make build)" >&2; exit 1; }
-done
-sshkeygen=$(command -v ssh-keygen) || { echo "ssh-keygen not found" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/kw-bench-hosts.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-export LC_ALL=C.UTF-8 TZ=UTC
-unset SSH_AUTH_SOCK
 
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (Debian package time) is needed" >&2; exit 1; }
 
@@ -57,8 +45,6 @@ elapsed() {
   fi
   tail -1 "$work/time" | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # compare NAME TARGET_NOTE KW_CMD SSH_CMD [PREP]: interleaved runs, medians, ratio.
 compare() {

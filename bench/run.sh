@@ -13,33 +13,12 @@
 # KW_BENCH_KEYS (default 10000).
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 BUILD_DIR" >&2
-  exit 2
-fi
-build=$(cd "$1" && pwd)
-keyward=$build/bin/keyward
+source "$(dirname "$0")/lib.sh"
+bench_init kw-bench "$@"
+bench_require kw_bench_gen_pubkeys
 gen=$build/bin/kw_bench_gen_pubkeys
 runs=${KW_BENCH_RUNS:-9}
 nkeys=${KW_BENCH_KEYS:-10000}
-for f in "$keyward" "$gen"; do
-  [ -x "$f" ] || { echo "missing $f: build first (make build)" >&2; exit 1; }
-done
-sshkeygen=$(command -v ssh-keygen) || { echo "ssh-keygen not found" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/kw-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-# Same environment for both tools.
-export LC_ALL=C.UTF-8 TZ=UTC
-unset SSH_AUTH_SOCK
-
-# Wall-clock seconds since the epoch with microseconds, without forking
-# (bash 5 has EPOCHREALTIME; `date` would add its own start-up to each run).
-if [ -n "${EPOCHREALTIME:-}" ]; then
-  now() { echo "${EPOCHREALTIME/,/.}"; }
-else
-  now() { date +%s.%N; }
-fi
 
 # elapsed CMD...: runs CMD with output discarded, prints its wall time in
 # seconds; a failing command aborts the benchmark.
@@ -54,8 +33,6 @@ elapsed() {
   t1=$(now)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # report NAME KW_TIMES SSH_TIMES
 report() {

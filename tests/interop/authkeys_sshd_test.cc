@@ -23,13 +23,6 @@ KW_INTEROP_ENVIRONMENT(true);
 namespace kw::interop {
 namespace {
 
-Invocation Inv(std::vector<std::string> argv, std::string cwd = "") {
-  Invocation i;
-  i.argv = std::move(argv);
-  i.cwd = std::move(cwd);
-  return i;
-}
-
 struct Case {
   std::string what;
   std::string file;     // "@K" is the offered key, "@O" another key, "@E" the offered key's ECDSA sibling

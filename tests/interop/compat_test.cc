@@ -120,14 +120,7 @@ TEST_P(CompatKey, PublicKeyFromPrivate) {
   }
 }
 
-std::string ParamName(const ::testing::TestParamInfo<KeyFile>& info) {
-  std::string n = info.param.name;
-  for (char& c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(Keys, CompatKey, ::testing::ValuesIn(Plan()), ParamName);
+INSTANTIATE_TEST_SUITE_P(Keys, CompatKey, ::testing::ValuesIn(Plan()), ParamName<KeyFile>);
 
 // ---------------------------------------------------------------------------
 

@@ -164,14 +164,7 @@ TEST_P(FingerprintKey, PubkeySameAsSshKeygenY) {
   }
 }
 
-std::string ParamName(const ::testing::TestParamInfo<KeyFile>& info) {
-  std::string n = info.param.name;
-  for (char& c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(AllKeys, FingerprintKey, ::testing::ValuesIn(Plan()), ParamName);
+INSTANTIATE_TEST_SUITE_P(AllKeys, FingerprintKey, ::testing::ValuesIn(Plan()), ParamName<KeyFile>);
 
 // ---------------------------------------------------------------------------
 // Files with several keys.

@@ -1,5 +1,7 @@
 #include "interop/interop.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -120,6 +122,19 @@ void ToolsEnvironment::SetUp() {
     ASSERT_TRUE(kw.ok()) << kw.status().message();
     std::fprintf(stderr, "[interop] keyward: %s\n", kw->c_str());
   }
+}
+
+Invocation Inv(std::vector<std::string> argv, std::string cwd) {
+  Invocation i;
+  i.argv = std::move(argv);
+  i.cwd = std::move(cwd);
+  return i;
+}
+
+std::string GtestName(std::string name) {
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
 }
 
 SubprocessResult RunTool(const Invocation& inv) {

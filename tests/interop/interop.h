@@ -53,6 +53,17 @@ struct Invocation {
   int timeout_seconds = 120;
 };
 
+// An Invocation of `argv` in `cwd` (empty: the test's working directory).
+Invocation Inv(std::vector<std::string> argv, std::string cwd = "");
+
+// `name` with every character outside [A-Za-z0-9] made '_', as gtest wants
+// test names; ParamName() applies it to a parameter's `name` field.
+std::string GtestName(std::string name);
+template <typename Param>
+std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
+  return GtestName(info.param.name);
+}
+
 // Runs the tool; a failure to start is reported as exit code -1 with the
 // reason in `err` (so comparisons fail with a readable message).
 SubprocessResult RunTool(const Invocation& inv);

@@ -202,14 +202,7 @@ TEST_P(KeywardKey, KeywardReadsItsOwnKeyLikeSshKeygen) {
   KW_CHECK(budget, SameAsOracle(oracle, kw, StderrMatch::kEmptyIffEmpty));
 }
 
-std::string ParamName(const ::testing::TestParamInfo<GenKey>& info) {
-  std::string n = info.param.name;
-  for (char& c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(AllTypes, KeywardKey, ::testing::ValuesIn(Plan()), ParamName);
+INSTANTIATE_TEST_SUITE_P(AllTypes, KeywardKey, ::testing::ValuesIn(Plan()), ParamName<GenKey>);
 
 // ---------------------------------------------------------------------------
 

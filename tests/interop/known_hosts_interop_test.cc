@@ -34,13 +34,6 @@ KW_INTEROP_ENVIRONMENT(true);
 namespace kw::interop {
 namespace {
 
-Invocation Inv(std::vector<std::string> argv, std::string cwd = "") {
-  Invocation i;
-  i.argv = std::move(argv);
-  i.cwd = std::move(cwd);
-  return i;
-}
-
 std::string Slurp(const std::string& path) {
   StatusOr<std::string> r = ReadFile(path);
   return r.ok() ? *r : std::string();
