@@ -48,8 +48,9 @@ fuzz-test: fuzz-build
 bench: build
 	bash bench/run.sh $(BUILD)
 
+# The key center on SQLite under ./var/, on 127.0.0.1:8180, in the foreground.
 run: build
-	@echo "keywardd (the key center) does not exist yet; see the issues. The CLI is $(BUILD)/bin/keyward."
+	@bash scripts/run-center.sh $(BUILD)
 
 # Installs pam_keyward.so into the system's PAM module directory
 # (/lib/x86_64-linux-gnu/security on Debian; cmake -DKW_PAM_DIR=... to change).

@@ -114,11 +114,14 @@ const Status& GetStatus(const StatusOr<T>& s) { return s.status(); }
 #define KW_CONCAT_(a, b) KW_CONCAT_INNER_(a, b)
 
 // KW_RETURN_IF_ERROR(expr): returns the Status of expr (a Status or StatusOr) if not ok.
-#define KW_RETURN_IF_ERROR(expr)                                        \
-  do {                                                                  \
-    const auto& kw_status_or_ = (expr);                                 \
-    if (!::kw::internal::GetStatus(kw_status_or_).ok())                 \
-      return ::kw::internal::GetStatus(kw_status_or_);                  \
+// (The temporary's name is unique per use, so uses may nest: a lambda
+// using it inside the expression of another.)
+#define KW_RETURN_IF_ERROR(expr) KW_RETURN_IF_ERROR_IMPL_(KW_CONCAT_(kw_status_or_, __COUNTER__), expr)
+#define KW_RETURN_IF_ERROR_IMPL_(tmp, expr)              \
+  do {                                                   \
+    const auto& tmp = (expr);                            \
+    if (!::kw::internal::GetStatus(tmp).ok())            \
+      return ::kw::internal::GetStatus(tmp);             \
   } while (0)
 
 // KW_ASSIGN_OR_RETURN(lhs, expr): lhs = value of a StatusOr, or return its error.

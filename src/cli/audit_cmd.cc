@@ -1,6 +1,7 @@
 // keyward audit scan | merge: a key map of every authorized_keys file of a
 // host's tree, with what is wrong, and the map of a fleet
-// (docs/hosts-and-authorized-keys.md).
+// (docs/hosts-and-authorized-keys.md). keyward audit log: the key center's
+// audit log (admin_audit.cc).
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "audit/scan.h"
 #include "base/clock.h"
 #include "base/file.h"
+#include "cli/admin_cmd.h"
 #include "cli/commands.h"
 #include "cli/key_ops.h"
 #include "cli/output.h"
@@ -132,7 +134,8 @@ int RunMerge(const AuditArgs& a) {
 void AddAuditCommands(CLI::App& app, int* rc) {
   auto a = std::make_shared<AuditArgs>();
   CLI::App* au = app.add_subcommand(
-      "audit", "Audit authorized_keys across a host or a fleet (docs/hosts-and-authorized-keys.md)");
+      "audit", "Audit authorized_keys across a host or a fleet (docs/hosts-and-authorized-keys.md); the key "
+               "center's audit log");
   au->require_subcommand(1);
 
   CLI::App* scan = au->add_subcommand(
@@ -168,6 +171,17 @@ void AddAuditCommands(CLI::App& app, int* rc) {
   merge->add_flag("--progress", a->progress, "Progress on stderr even when it is not a terminal");
   merge->add_option("-o,--output", a->out, "Write the report to a file (0600) instead of stdout");
   merge->callback([a, rc] { *rc = RunMerge(*a); });
+
+  // The key center's own audit log (admin_audit.cc).
+  auto l = std::make_shared<AuditLogArgs>();
+  CLI::App* log = au->add_subcommand(
+      "log", "The key center's audit log (time, actor, remote, action, target, detail); --verify checks its hash "
+             "chain here and asks the server for its verdict");
+  log->add_flag("--verify", l->verify, "Recompute the hash chain locally (exit 1 naming the first bad entry)");
+  log->add_option("--from-file", l->from_file, "Read a saved `audit log --json` instead of asking the server")
+      ->group("");  // hidden: for checking a saved copy
+  AddCenterFlags(log, &l->flags);
+  log->callback([l, rc] { *rc = AuditLog(*l); });
 }
 
 }  // namespace kw::cli

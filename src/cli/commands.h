@@ -30,7 +30,12 @@ void AddKnownHostsCommands(CLI::App& app, int* rc);
 // Registers `authkeys` (lint, check): authorized_keys as sshd reads it.
 void AddAuthKeysCommands(CLI::App& app, int* rc);
 
-// Registers `audit` (scan, merge): authorized_keys across hosts.
+// Registers `audit` (scan, merge: authorized_keys across hosts; log: the key
+// center's audit log).
 void AddAuditCommands(CLI::App& app, int* rc);
+
+// Registers the key center's admin commands: `user`, `team`, `group`,
+// `host`, `key`, `grant` and `render` (the token comes from $KEYWARD_TOKEN).
+void AddAdminCommands(CLI::App& app, int* rc);
 
 }  // namespace kw::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   kw::cli::AddKnownHostsCommands(app, &rc);
   kw::cli::AddAuthKeysCommands(app, &rc);
   kw::cli::AddAuditCommands(app, &rc);
+  kw::cli::AddAdminCommands(app, &rc);
   app.add_subcommand("ssh-keygen", "ssh-keygen's command line (-t -b -C -N -f -q -a -l -E -v -B -y -P -p -F -H -R ...)")
       ->allow_extras();
   try {

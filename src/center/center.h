@@ -1,0 +1,266 @@
+// The key center's domain services: the rules of issue 6 over a Store.
+//
+// Every change is one write transaction that checks its rules, applies the
+// change, bumps the global revision and appends an audit entry (chained by
+// hash, formats/audit_chain.h); nothing is half-applied. Reads see one
+// snapshot. The HTTP layer (api.h) is a thin adapter: it authenticates,
+// decodes JSON into these structs and encodes the results.
+//
+// Errors: InvalidArgument naming the field ("key: ...", "account: ..."),
+// NotFound ("user \"bob\" not found"), AlreadyExists (409), PermissionDenied,
+// Unauthenticated, Unavailable (store down).
+//
+// Thread safety: all methods may be called concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/rng.h"
+#include "base/status.h"
+#include "center/policy.h"
+#include "center/revision_cache.h"
+#include "formats/signer.h"
+#include "store/store.h"
+
+namespace kw::center {
+
+// Who does something, for the audit log: "admin:ops", "host:web1", "system".
+struct Actor {
+  std::string name;
+  std::string remote;
+};
+
+enum class PrincipalKind { kAdmin, kHost };
+struct Principal {
+  PrincipalKind kind = PrincipalKind::kAdmin;
+  std::string name;     // the token's name (admin) or the host's name
+  int64_t host_id = 0;  // kHost
+  Actor AsActor(std::string remote) const;
+};
+
+template <class T>
+struct Listing {
+  std::vector<T> items;
+  int64_t next = 0;  // pass as PageRequest::after for the next page; 0: no more
+};
+
+struct TeamView {
+  store::Team team;
+  std::vector<std::string> members;  // user names, in id order
+};
+struct HostView {
+  store::Host host;
+  std::vector<std::string> groups;
+};
+struct KeyView {
+  store::Key key;
+  std::string user;
+  std::vector<std::string> scope;  // group names; empty with key.scope_all
+  int64_t effective_expiry = 0;
+};
+struct GrantView {
+  store::Grant grant;
+  std::string user, team, group;  // one of user/team set
+};
+
+struct NewUser {
+  std::string name, email;
+};
+struct UserPatch {
+  std::optional<std::string> email;
+  std::optional<store::UserState> state;  // offboarded only through Offboard
+};
+struct NewKey {
+  std::string user;
+  std::string public_key;  // "type base64 [comment]"
+  std::optional<std::string> comment;  // overrides the line's comment
+  int64_t expires = 0;
+  std::optional<std::vector<std::string>> scope;  // nullopt: all groups
+};
+struct KeyPatch {
+  std::optional<int64_t> expires;
+  std::optional<std::optional<std::vector<std::string>>> scope;
+  std::optional<std::string> comment;
+};
+struct NewGrant {
+  std::string user, team;  // exactly one
+  std::string group;
+  std::string account;
+  std::string options;
+  int64_t ends_at = 0;
+};
+struct GrantPatch {
+  std::optional<std::string> options;
+  std::optional<int64_t> ends_at;
+};
+struct NewHost {
+  std::string name;
+  std::vector<std::string> groups;
+};
+struct CreatedHost {
+  HostView host;
+  std::string token;  // the host's bearer token, shown once
+};
+struct OffboardResult {
+  int keys_revoked = 0;
+  int grants_removed = 0;
+  int teams_left = 0;
+};
+struct HostReport {
+  int64_t applied_revision = 0;
+  std::string host_keys;  // public key lines
+};
+
+// A host's bundle: its exact bytes and their SSHSIG signature (armoured).
+struct SignedBundle {
+  int64_t revision = 0;
+  std::string bundle;
+  std::string signature;
+};
+
+inline constexpr std::string_view kTokenPrefix = "kw_";
+
+class Center {
+ public:
+  // `store`, `clock` and `rng` must outlive the Center. `signer` signs
+  // bundles (namespace formats::kBundleNamespace).
+  Center(store::Store* store, Policy policy, const Clock& clock, Rng& rng, formats::KeySigner signer);
+  ~Center();
+
+  const Policy& policy() const { return policy_; }
+  const formats::PublicKey& signing_key() const;
+  int64_t revision() const { return revision_.load(); }
+  // Renders, bundles, token and host lookups are cached per revision (see
+  // revision_cache.h); off, every request reads the store (for measuring).
+  // With several instances on PostgreSQL a cache lags a change made
+  // elsewhere by the time its notification takes.
+  void set_caching(bool on) { caching_ = on; }
+  // Reads the revision from the store (at start, and to catch up).
+  Status RefreshRevision();
+
+  // Called after every revision change this process makes or hears of
+  // (store WatchRevisions); from the thread that made the change.
+  void OnRevision(std::function<void(int64_t)> fn);
+  // Feeds a revision heard from another instance.
+  void NoteRevision(int64_t revision);
+
+  // --- tokens
+  StatusOr<Principal> Authenticate(std::string_view bearer, std::string_view remote);
+  // A new admin token; the secret is returned once and stored hashed.
+  StatusOr<std::string> IssueAdminToken(const Actor& actor, const std::string& name);
+
+  // --- users
+  StatusOr<store::User> CreateUser(const Actor& actor, const NewUser& u);
+  StatusOr<store::User> GetUser(std::string_view name);
+  StatusOr<Listing<store::User>> ListUsers(store::PageRequest page);
+  StatusOr<store::User> UpdateUser(const Actor& actor, std::string_view name, const UserPatch& patch);
+  Status DeleteUser(const Actor& actor, std::string_view name);
+  // Revokes every key, removes every grant and team membership, marks the
+  // user offboarded: one transaction.
+  StatusOr<OffboardResult> Offboard(const Actor& actor, std::string_view name);
+
+  // --- teams
+  StatusOr<TeamView> CreateTeam(const Actor& actor, const std::string& name, const std::vector<std::string>& members);
+  StatusOr<TeamView> GetTeam(std::string_view name);
+  StatusOr<Listing<TeamView>> ListTeams(store::PageRequest page);
+  StatusOr<TeamView> SetTeamMembers(const Actor& actor, std::string_view name, const std::vector<std::string>& members);
+  Status DeleteTeam(const Actor& actor, std::string_view name);
+
+  // --- host groups
+  StatusOr<store::HostGroup> CreateGroup(const Actor& actor, const std::string& name);
+  StatusOr<store::HostGroup> GetGroup(std::string_view name);
+  StatusOr<Listing<store::HostGroup>> ListGroups(store::PageRequest page);
+  Status DeleteGroup(const Actor& actor, std::string_view name);
+
+  // --- hosts
+  StatusOr<CreatedHost> CreateHost(const Actor& actor, const NewHost& h);
+  StatusOr<HostView> GetHost(std::string_view name);
+  StatusOr<Listing<HostView>> ListHosts(store::PageRequest page);
+  StatusOr<HostView> SetHostGroups(const Actor& actor, std::string_view name, const std::vector<std::string>& groups);
+  Status DeleteHost(const Actor& actor, std::string_view name);
+  // A new token for the host; the old ones stop working.
+  StatusOr<std::string> RotateHostToken(const Actor& actor, std::string_view name);
+  Status Report(const Actor& actor, int64_t host_id, const HostReport& report);
+
+  // --- keys
+  StatusOr<KeyView> AddKey(const Actor& actor, const NewKey& k);
+  StatusOr<KeyView> GetKey(int64_t id);
+  // user "" for all; expiring_within > 0: active keys whose effective
+  // expiry falls within that many seconds from now.
+  StatusOr<Listing<KeyView>> ListKeys(std::string_view user, std::optional<store::KeyState> state,
+                                      int64_t expiring_within, store::PageRequest page);
+  StatusOr<KeyView> UpdateKey(const Actor& actor, int64_t id, const KeyPatch& patch);
+  StatusOr<KeyView> RevokeKey(const Actor& actor, int64_t id, const std::string& reason);
+  Status DeleteKey(const Actor& actor, int64_t id);
+
+  // --- grants
+  StatusOr<GrantView> CreateGrant(const Actor& actor, const NewGrant& g);
+  StatusOr<GrantView> GetGrant(int64_t id);
+  StatusOr<Listing<GrantView>> ListGrants(std::string_view user, std::string_view team, std::string_view group,
+                                          store::PageRequest page);
+  StatusOr<GrantView> UpdateGrant(const Actor& actor, int64_t id, const GrantPatch& patch);
+  Status DeleteGrant(const Actor& actor, int64_t id);
+
+  // --- rendering
+  // authorized_keys text for one account (account "" : every account, each
+  // block preceded by "# account NAME" line).
+  StatusOr<std::string> RenderKeys(std::string_view host, std::string_view account);
+  // The host's signed bundle. Its revision is the global revision at which
+  // its content last changed, so it stays still while other hosts change.
+  StatusOr<SignedBundle> Bundle(int64_t host_id);
+  // Bundle() for many hosts at once: one read and at most one write
+  // transaction for the whole batch (long polls woken together).
+  std::vector<StatusOr<SignedBundle>> Bundles(const std::vector<int64_t>& host_ids);
+  StatusOr<int64_t> HostId(std::string_view name);
+
+  // --- time
+  // Marks keys past their effective expiry as expired and deletes ended
+  // grants (each an audit entry), in one transaction that bumps the revision
+  // only when something changed. Returns how many records changed.
+  StatusOr<int> Sweep();
+
+  // --- audit
+  StatusOr<Listing<store::AuditEntry>> ListAudit(store::PageRequest page);
+  // Verifies the whole chain; the error names the first bad entry.
+  Status VerifyAudit();
+  // A security event with no change (failed authentication...).
+  Status AuditEvent(const Actor& actor, const std::string& action, const std::string& target,
+                    const std::string& detail_json);
+
+ private:
+  struct Change;
+
+  // Runs fn in a write transaction, then bumps the revision and appends the
+  // audit entries fn recorded, commits, and tells the listeners.
+  Status Write(const Actor& actor, const std::function<Status(store::Txn&, Change&)>& fn);
+  StatusOr<std::unique_ptr<store::Txn>> Read();
+  StatusOr<std::string> NewToken(Bytes* hash);
+  void Publish(int64_t revision);
+
+  store::Store* store_;
+  Policy policy_;
+  const Clock& clock_;
+  Rng& rng_;
+  std::mutex rng_mu_;
+  formats::KeySigner signer_;
+  std::atomic<int64_t> revision_{0};
+  std::mutex mu_;  // listeners_
+  std::vector<std::function<void(int64_t)>> listeners_;
+  bool caching_ = true;
+  RevisionCache<int64_t, SignedBundle> bundles_;
+  RevisionCache<std::string, std::string> renders_;
+  RevisionCache<std::string, int64_t> host_ids_;
+  RevisionCache<std::string, Principal> tokens_;
+};
+
+}  // namespace kw::center

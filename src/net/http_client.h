@@ -1,0 +1,61 @@
+// A small blocking HTTP(S) client on libcurl, for the keyward CLI and the
+// agent.
+//
+// Thread safety: an HttpClient is immutable after construction; Send() may
+// be called from several threads at once (each call uses its own curl easy
+// handle and connection; nothing is pooled). libcurl's global state is
+// initialised once, on first construction.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace kw::net {
+
+struct ClientOptions {
+  std::string ca_file;  // PEM bundle to verify the server with; empty: the system's
+  bool insecure = false;  // skip certificate and host name verification (tests only)
+  std::chrono::milliseconds timeout{10000};  // whole exchange, connecting included
+};
+
+struct ClientResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // of the final response, in order
+  std::string body;
+
+  // First value of a header (case-insensitive name); "" when absent.
+  std::string Header(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  // Response bodies larger than this fail with kOutOfRange.
+  static constexpr size_t kMaxResponseBody = 64 << 20;
+
+  explicit HttpClient(ClientOptions options);
+
+  // One request; any HTTP status is a success here (the caller decides what
+  // a 404 means). Redirects are not followed; only http and https URLs are
+  // allowed. No Content-Type is sent unless `headers` has one. Errors:
+  // kUnavailable when the server cannot be reached, TLS fails or the time
+  // runs out (the message names the URL and curl's reason); kInvalidArgument
+  // for a bad URL or a header with CR/LF; kOutOfRange for a body over
+  // kMaxResponseBody.
+  StatusOr<ClientResponse> Send(std::string_view method, std::string_view url,
+                                const std::vector<std::pair<std::string, std::string>>& headers,
+                                std::string_view body = {}) const;
+
+ private:
+  ClientOptions options_;
+};
+
+// Percent-encodes everything but the unreserved characters of RFC 3986 §2.3
+// (A-Z a-z 0-9 - . _ ~), for a path segment or a query value.
+std::string UrlEncode(std::string_view s);
+
+}  // namespace kw::net

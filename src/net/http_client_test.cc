@@ -1,0 +1,133 @@
+#include "net/http_client.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <thread>
+
+#include "net/http_server.h"
+#include "net/test_conn.h"
+
+namespace kw::net {
+namespace {
+
+using test::FnHandler;
+using test::LocalUrl;
+using test::TextResponse;
+using namespace std::chrono_literals;
+
+std::unique_ptr<HttpServer> StartLocal(Handler* handler) {
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 2;
+  auto s = HttpServer::Start(o, handler, nullptr);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+TEST(UrlEncode, KeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(UrlEncode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(UrlEncode("a b+c/d?e=f&g%"), "a%20b%2Bc%2Fd%3Fe%3Df%26g%25");
+  EXPECT_EQ(UrlEncode(std::string("\x00\xff", 2)), "%00%FF");
+  EXPECT_EQ(UrlEncode(""), "");
+}
+
+TEST(HttpClient, SendsMethodHeadersAndBodyAndReadsTheAnswer) {
+  FnHandler handler([](Request req, Responder respond, ServerContext&) {
+    Response r = TextResponse(req.method == "DELETE" ? 204 : 200,
+                              req.method + "|" + req.Header("Content-Type") + "|" + req.Header("X-Token") + "|" + req.body);
+    r.headers = {{"X-One", "1"}, {"X-Two", "two words"}};
+    respond(std::move(r));
+  });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  HttpClient client({});
+  auto put = client.Send("PUT", LocalUrl(server->port(), "/k"), {{"X-Token", "t0k"}, {"Content-Type", "application/json"}},
+                         "{}");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  EXPECT_EQ(put->status, 200);
+  EXPECT_EQ(put->body, "PUT|application/json|t0k|{}");
+  EXPECT_EQ(put->Header("x-two"), "two words");
+  EXPECT_EQ(put->Header("X-ONE"), "1");
+  EXPECT_EQ(put->Header("absent"), "");
+
+  // No form content type sneaks in when none is given.
+  auto post = client.Send("POST", LocalUrl(server->port(), "/k"), {}, "a=b");
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  EXPECT_EQ(post->body, "POST|||a=b");
+
+  // An empty POST sends "Content-Length: 0" (and nothing from stdin).
+  auto empty = client.Send("POST", LocalUrl(server->port(), "/k"), {});
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->body, "POST|||");
+
+  auto del = client.Send("DELETE", LocalUrl(server->port(), "/k"), {});
+  ASSERT_TRUE(del.ok()) << del.status().ToString();
+  EXPECT_EQ(del->status, 204);
+}
+
+TEST(HttpClient, RefusedConnectionIsUnavailableAndNamesTheUrl) {
+  FnHandler handler([](Request, Responder respond, ServerContext&) { respond(TextResponse(200, "")); });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  const std::string url = LocalUrl(server->port(), "/gone");
+  server->Stop();
+  auto r = HttpClient({}).Send("GET", url, {});
+  ASSERT_FALSE(r.ok());
+  // Refused, not timed out (curl says which).
+  EXPECT_EQ(r.status().message().find("timed out"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find(url), std::string::npos) << r.status().ToString();
+}
+
+TEST(HttpClient, TimeoutIsUnavailable) {
+  std::mutex mu;
+  std::vector<Responder> never;
+  FnHandler handler([&](Request, Responder respond, ServerContext&) {
+    std::lock_guard lock(mu);
+    never.push_back(std::move(respond));
+  });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  auto start = std::chrono::steady_clock::now();
+  auto r = HttpClient(test::ClientWith(300ms)).Send("GET", LocalUrl(server->port(), "/slow"), {});
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("/slow"), std::string::npos) << r.status().ToString();
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 5s);
+}
+
+TEST(HttpClient, RejectsBadInput) {
+  HttpClient client({});
+  auto scheme = client.Send("GET", "ftp://127.0.0.1/x", {});
+  EXPECT_EQ(scheme.status().code(), StatusCode::kInvalidArgument) << scheme.status().ToString();
+  auto header = client.Send("GET", "http://127.0.0.1:1/", {{"X-A", "b\r\nX-Injected: 1"}});
+  EXPECT_EQ(header.status().code(), StatusCode::kInvalidArgument) << header.status().ToString();
+  auto method = client.Send("GET /x", "http://127.0.0.1:1/", {});
+  EXPECT_EQ(method.status().code(), StatusCode::kInvalidArgument) << method.status().ToString();
+}
+
+TEST(HttpClient, IsUsableFromManyThreads) {
+  FnHandler handler([](Request req, Responder respond, ServerContext&) { respond(TextResponse(200, req.path)); });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  const HttpClient client({});
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        std::string path = "/t" + std::to_string(t) + "/" + std::to_string(i);
+        auto r = client.Send("GET", LocalUrl(server->port(), path), {});
+        if (r.ok() && r->status == 200 && r->body == path) good.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good.load(), 80);
+}
+
+}  // namespace
+}  // namespace kw::net
