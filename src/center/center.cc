@@ -97,6 +97,18 @@ int64_t NextCursor(const std::vector<T>& items, const store::PageRequest& page, 
   return static_cast<int>(items.size()) >= page.limit && page.limit > 0 ? last_id : 0;
 }
 
+// A page of records as a page of views (names resolved by `view`).
+template <class V, class R, class F>
+StatusOr<Listing<V>> Views(std::vector<R> records, const store::PageRequest& page, F view) {
+  Listing<V> out;
+  out.next = NextCursor(records, page, records.empty() ? 0 : records.back().id);
+  for (R& r : records) {
+    KW_ASSIGN_OR_RETURN(V v, view(std::move(r)));
+    out.items.push_back(std::move(v));
+  }
+  return out;
+}
+
 Status CheckPage(const store::PageRequest& page) {
   if (page.limit < 1 || page.limit > 1000) return InvalidArgumentError("limit: must be between 1 and 1000");
   if (page.after < 0) return InvalidArgumentError("after: must not be negative");
@@ -467,13 +479,7 @@ StatusOr<Listing<TeamView>> Center::ListTeams(store::PageRequest page) {
   KW_RETURN_IF_ERROR(CheckPage(page));
   KW_ASSIGN_OR_RETURN(auto txn, Read());
   KW_ASSIGN_OR_RETURN(auto teams, txn->ListTeams(page));
-  Listing<TeamView> out;
-  out.next = NextCursor(teams, page, teams.empty() ? 0 : teams.back().id);
-  for (auto& team : teams) {
-    KW_ASSIGN_OR_RETURN(TeamView v, ViewTeam(*txn, std::move(team)));
-    out.items.push_back(std::move(v));
-  }
-  return out;
+  return Views<TeamView>(std::move(teams), page, [&](store::Team t) { return ViewTeam(*txn, std::move(t)); });
 }
 
 StatusOr<TeamView> Center::SetTeamMembers(const Actor& actor, std::string_view name,
@@ -584,13 +590,7 @@ StatusOr<Listing<HostView>> Center::ListHosts(store::PageRequest page) {
   KW_RETURN_IF_ERROR(CheckPage(page));
   KW_ASSIGN_OR_RETURN(auto txn, Read());
   KW_ASSIGN_OR_RETURN(auto hosts, txn->ListHosts(page));
-  Listing<HostView> out;
-  out.next = NextCursor(hosts, page, hosts.empty() ? 0 : hosts.back().id);
-  for (auto& h : hosts) {
-    KW_ASSIGN_OR_RETURN(HostView v, ViewHost(*txn, std::move(h)));
-    out.items.push_back(std::move(v));
-  }
-  return out;
+  return Views<HostView>(std::move(hosts), page, [&](store::Host h) { return ViewHost(*txn, std::move(h)); });
 }
 
 StatusOr<HostView> Center::SetHostGroups(const Actor& actor, std::string_view name,
@@ -898,13 +898,7 @@ StatusOr<Listing<GrantView>> Center::ListGrants(std::string_view user, std::stri
     f.group_id = g.id;
   }
   KW_ASSIGN_OR_RETURN(auto grants, txn->ListGrants(f, page));
-  Listing<GrantView> out;
-  out.next = NextCursor(grants, page, grants.empty() ? 0 : grants.back().id);
-  for (auto& g : grants) {
-    KW_ASSIGN_OR_RETURN(GrantView v, ViewGrant(*txn, std::move(g)));
-    out.items.push_back(std::move(v));
-  }
-  return out;
+  return Views<GrantView>(std::move(grants), page, [&](store::Grant g) { return ViewGrant(*txn, std::move(g)); });
 }
 
 StatusOr<GrantView> Center::UpdateGrant(const Actor& actor, int64_t id, const GrantPatch& patch) {

@@ -12,6 +12,7 @@
 #include "center/config.h"
 #include "center/render.h"
 #include "crypto/hash.h"
+#include "formats/authorized_keys.h"
 #include "formats/bundle.h"
 #include "formats/private_key.h"
 #include "formats/public_key.h"
@@ -91,6 +92,33 @@ TEST_F(CenterTest, RendersAGrantedKeyWithExpiryAndTraceableComment) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
   EXPECT_EQ(Render("web1", "root"), "");  // no grant for root
   EXPECT_EQ(Render(), text);              // stable bytes
+}
+
+// Every rendered line is one the authorized_keys parser (sshd's rules, the
+// host-files issue) reads without a problem, options and expiry included.
+TEST_F(CenterTest, RenderedLinesPassTheAuthorizedKeysParser) {
+  Seed("restrict,command=\"echo \\\"hi\\\"\",from=\"10.0.0.0/8,!10.1.0.0/16\",permitopen=\"db:5432\"");
+  ASSERT_TRUE(center_->CreateUser(admin_, {"bob", ""}).ok());
+  ASSERT_TRUE(center_->AddKey(admin_, {"bob", NewKeyLine(), std::nullopt, kNow + 600, std::nullopt}).ok());
+  NewGrant g;
+  g.user = "bob";
+  g.group = "web";
+  g.account = "deploy";
+  g.ends_at = kNow + 300;
+  ASSERT_TRUE(center_->CreateGrant(admin_, g).ok());
+  std::string text = Render();
+  ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  formats::AuthParseOptions parse;
+  parse.local_time = formats::UtcAsLocalTime();
+  auto problems = formats::LintAuthorizedKeys(text, kNow, parse);
+  for (const auto& p : problems) ADD_FAILURE() << "line " << p.line << ": " << p.reason << "\n" << text;
+  auto lines = formats::ParseAuthorizedKeys(text, parse);
+  ASSERT_EQ(lines.size(), 2u);
+  for (const auto& l : lines) EXPECT_EQ(l.kind, formats::AuthLineKind::kKey) << l.reason;
+  // bob's line expires with the grant, the earlier of the two ends.
+  EXPECT_NE(text.find("expiry-time=\"" + ExpiryTimeText(kNow + 300) + "\""), std::string::npos) << text;
+  // At the expiry, the same text is refused by the parser's clock too.
+  EXPECT_FALSE(formats::LintAuthorizedKeys(text, kNow + 301, parse).empty());
 }
 
 TEST_F(CenterTest, RevokeOffboardAndSuspendRemoveLines) {

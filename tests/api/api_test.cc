@@ -238,6 +238,46 @@ TEST_P(ApiTest, BundleETagAndLongPollWakesOnChange) {
   EXPECT_LT(ms, 5000);
 }
 
+// Several keywardd on one PostgreSQL: a change made through one wakes the
+// long polls held by another (LISTEN/NOTIFY).
+// (PostgreSQL only: SQLite is one process's store.)
+class MultiInstanceTest : public ApiTest {};
+
+TEST_P(MultiInstanceTest, ChangeOnOneInstanceWakesLongPollsOnAnother) {
+  Seeded s = Seed();
+  CenterOptions o;
+  o.dir = center_->dir();
+  o.init = false;
+  o.store = store_;
+  o.log_name = "second.log";
+  auto second = CenterProcess::Start(o);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  auto b = (*second)->Call("GET", "/api/v1/hosts/web1/bundle", s.host_token);
+  ASSERT_EQ(b.status, 200) << b.body;
+  int64_t rev = b.json["revision"];
+  Reply woke;
+  Clock::time_point woke_at;
+  std::thread poll([&] {
+    woke = (*second)->Call("GET", "/api/v1/hosts/web1/bundle?wait=20&after=" + std::to_string(rev), s.host_token);
+    woke_at = Clock::now();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto revoked = center_->Admin("POST", "/api/v1/keys/" + std::to_string(s.key_id) + "/revoke");
+  auto revoked_at = Clock::now();
+  ASSERT_EQ(revoked.status, 200);
+  poll.join();
+  ASSERT_EQ(woke.status, 200) << woke.body;
+  EXPECT_GT(woke.json["revision"].get<int64_t>(), rev);
+  EXPECT_EQ(woke.json["bundle"].get<std::string>().find("keyward:alice"), std::string::npos) << woke.body;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(woke_at - revoked_at).count();
+  std::printf("long poll on the other instance woke %lld ms after the revocation answered\n",
+              static_cast<long long>(ms));
+  EXPECT_LT(ms, 5000);  // woken by the change, not by the end of its 20 s wait
+  // And the other instance renders the change (its caches moved on).
+  auto text = (*second)->Call("GET", "/api/v1/keys?host=web1&account=deploy", s.host_token);
+  EXPECT_EQ(text.body, "");
+}
+
 // Every route, with every kind of credential.
 TEST_P(ApiTest, AuthorizationMatrix) {
   Seeded s = Seed();
@@ -432,6 +472,8 @@ TEST_P(ApiTest, RenderedFileWorksWithRealSshd) {
   EXPECT_FALSE(out->ok) << out->Describe();
 }
 
+INSTANTIATE_TEST_SUITE_P(Backends, MultiInstanceTest, ::testing::Values("postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

@@ -30,7 +30,7 @@ StatusOr<std::unique_ptr<CenterProcess>> CenterProcess::Start(const CenterOption
     c->dir_ = o.dir;
   }
   std::string bin = BuildDir() + "/bin/keywardd";
-  std::string conf = c->dir_ + "/keywardd.conf";
+  std::string conf = c->dir_ + "/keywardd-" + o.log_name + ".conf";
   std::string store = o.store.empty() ? "sqlite:" + c->dir_ + "/center.db" : o.store;
   std::string text = "listen = 127.0.0.1:0\nstore = " + store + "\nsigning_key = " + c->dir_ +
                      "/signing_key\nsweep_interval_ms = 100\n" + o.extra_config;
@@ -51,7 +51,8 @@ StatusOr<std::unique_ptr<CenterProcess>> CenterProcess::Start(const CenterOption
     KW_ASSIGN_OR_RETURN(c->admin_token_, ReadFile(c->dir_ + "/admin.token"));
   }
   KW_ASSIGN_OR_RETURN(c->signing_pub_, ReadFile(c->dir_ + "/signing_key.pub"));
-  std::string log = c->dir_ + "/keywardd.log";
+  std::string log = c->dir_ + "/" + o.log_name;
+  c->log_path_ = log;
   (void)unlink(log.c_str());
   BackgroundOptions bo;
   bo.stderr_path = log;
@@ -79,7 +80,7 @@ CenterProcess::~CenterProcess() {
 }
 
 std::string CenterProcess::log() const {
-  auto l = ReadFile(dir_ + "/keywardd.log");
+  auto l = ReadFile(log_path_);
   return l.ok() ? *l : "";
 }
 

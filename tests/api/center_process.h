@@ -22,6 +22,8 @@ struct CenterOptions {
   std::string extra_config;      // appended lines ("policy.max_key_age = 1h\n")
   std::string dir;               // "" : a new temp dir; else reuse (restart)
   bool init = true;
+  // The log file in dir (a second instance on the same dir needs its own).
+  std::string log_name = "keywardd.log";
 };
 
 struct Reply {
@@ -60,7 +62,7 @@ class CenterProcess {
   Reply Send(const std::string& method, const std::string& path, const std::string& token, const std::string& body,
              std::vector<std::pair<std::string, std::string>> headers) const;
   std::optional<TempDir> owned_dir_;
-  std::string dir_, url_, admin_token_, signing_pub_;
+  std::string dir_, url_, admin_token_, signing_pub_, log_path_;
   std::optional<BackgroundProcess> process_;
   net::HttpClient client_{net::ClientOptions{}};
 };
