@@ -2,8 +2,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -117,6 +119,39 @@ TEST(File, ErrorsNameThePath) {
   Status s = WriteFileAtomic("/nonexistent/dir/f", "x", {});
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("/nonexistent/dir/f"), std::string::npos);
+}
+
+// Collects what ReadFileLines passes on, at most `stop_after` lines.
+std::vector<std::string> Lines(const std::string& path, size_t stop_after = SIZE_MAX) {
+  std::vector<std::string> lines;
+  Status s = ReadFileLines(path, [&](std::string_view line) {
+    lines.emplace_back(line);
+    return lines.size() < stop_after;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return lines;
+}
+
+TEST(File, ReadLinesSplitsAtNewlinesAcrossPieces) {
+  TempDir dir;
+  std::string p = dir.path() + "/f";
+  // Lines that straddle the 64 KiB pieces, one longer than a piece, an
+  // empty one, and a last line without a newline.
+  std::vector<std::string> want;
+  std::string text;
+  for (size_t i = 0; i < 3000; ++i) want.push_back(std::string(i % 97, 'a' + i % 26) + "\n");
+  want.push_back(std::string(200000, 'x') + "\n");
+  want.push_back("\n");
+  want.push_back("last");
+  for (const std::string& l : want) text += l;
+  ASSERT_TRUE(WriteFileAtomic(p, text, {}).ok());
+  EXPECT_EQ(Lines(p), want);
+  // Stopping early reads no further.
+  EXPECT_EQ(Lines(p, 2), std::vector<std::string>(want.begin(), want.begin() + 2));
+  ASSERT_TRUE(WriteFileAtomic(p, "", {}).ok());
+  EXPECT_TRUE(Lines(p).empty());
+  Status s = ReadFileLines("/nonexistent/keyward", [](std::string_view) { return true; });
+  EXPECT_EQ(s.message(), "/nonexistent/keyward: No such file or directory");
 }
 
 }  // namespace

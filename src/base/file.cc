@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,6 +52,51 @@ StatusOr<std::string> ReadFile(const std::string& path, size_t max_size) {
   }
   ::close(fd);
   return out;
+}
+
+Status ReadLines(int fd, std::string_view what, const std::function<bool(std::string_view)>& on_line) {
+  // `buf` holds the unfinished line, then what read() adds; it grows only
+  // for a line longer than itself. It is not zeroed first, so a small
+  // input touches (and page-faults) only the memory it fills.
+  size_t size = size_t{64} << 10;
+  std::unique_ptr<char[]> buf(new char[size]);
+  size_t have = 0;
+  for (;;) {
+    if (have == size) {
+      std::unique_ptr<char[]> bigger(new char[size * 2]);
+      std::memcpy(bigger.get(), buf.get(), have);
+      buf = std::move(bigger);
+      size *= 2;
+    }
+    ssize_t n = ::read(fd, buf.get() + have, size - have);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(what, errno);
+    }
+    if (n == 0) break;
+    size_t end = have + static_cast<size_t>(n);
+    size_t start = 0;
+    // Only the new bytes can hold a '\n'.
+    for (size_t from = have; from < end;) {
+      const void* nl = std::memchr(buf.get() + from, '\n', end - from);
+      if (nl == nullptr) break;
+      size_t next = static_cast<size_t>(static_cast<const char*>(nl) - buf.get()) + 1;
+      if (!on_line(std::string_view(buf.get() + start, next - start))) return OkStatus();
+      start = from = next;
+    }
+    have = end - start;
+    if (start > 0) std::memmove(buf.get(), buf.get() + start, have);
+  }
+  if (have > 0) on_line(std::string_view(buf.get(), have));
+  return OkStatus();
+}
+
+Status ReadFileLines(const std::string& path, const std::function<bool(std::string_view)>& on_line) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(path, errno);
+  Status s = ReadLines(fd, path, on_line);
+  ::close(fd);
+  return s;
 }
 
 static std::string DirName(const std::string& path) {

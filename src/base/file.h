@@ -2,6 +2,7 @@
 // apps; formats never touch files, they take and return bytes.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -13,6 +14,14 @@ namespace kw {
 // Reads a whole file. Errors name the path: "keys.pub: No such file or directory".
 // `max_size` guards against reading something unexpectedly huge.
 StatusOr<std::string> ReadFile(const std::string& path, size_t max_size = size_t{1} << 30);
+
+// Reads `fd` to its end in pieces and calls `on_line` with each line, its
+// '\n' included (the last line of the input may have none). Only one piece
+// and the longest line are held in memory, never the whole input. Returns
+// OK, reading no further, once `on_line` returns false. Errors name `what`.
+Status ReadLines(int fd, std::string_view what, const std::function<bool(std::string_view)>& on_line);
+// ReadLines over the file at `path`; errors name the path as ReadFile's do.
+Status ReadFileLines(const std::string& path, const std::function<bool(std::string_view)>& on_line);
 
 struct AtomicWriteOptions {
   mode_t mode = 0644;

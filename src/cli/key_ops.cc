@@ -1,6 +1,7 @@
 #include "cli/key_ops.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <pwd.h>
@@ -148,15 +149,18 @@ bool TryLoadPublic(const std::string& path, std::optional<PublicKey>* key, std::
 
 const PublicKey& PlainKey(const PublicKey& key) { return key; }
 const PublicKey& PlainKey(const formats::KeyOrCert& key) { return key.plain(); }
-std::string TypeLabel(const PublicKey& key) { return std::string(key.info().short_name); }
-std::string TypeLabel(const formats::KeyOrCert& key) { return std::string(key.short_name()); }
+std::string_view TypeLabel(const PublicKey& key) { return key.info().short_name; }
+std::string_view TypeLabel(const formats::KeyOrCert& key) { return key.short_name(); }
 
 // `Key` is a PublicKey or a KeyOrCert (a certificate is shown as its
 // certified key, labelled "ED25519-CERT").
 template <typename Key>
 void AppendFingerprintLine(const Key& any, const char* comment, const FingerprintOptions& o, std::string* out) {
   const PublicKey& key = PlainKey(any);
-  *out += std::to_string(key.bits());
+  char bits[16];
+  auto [bits_end, ec] = std::to_chars(bits, bits + sizeof bits, key.bits());
+  (void)ec;  // an int always fits
+  out->append(bits, bits_end);
   *out += ' ';
   if (o.bubblebabble) {
     *out += formats::BubbleBabble(key);
@@ -165,7 +169,11 @@ void AppendFingerprintLine(const Key& any, const char* comment, const Fingerprin
   }
   *out += ' ';
   // Only the comment can hold unprintable text; the rest is ASCII.
-  *out += comment ? SafeText(comment) : std::string("no comment");
+  if (comment) {
+    AppendSafeText(comment, out);
+  } else {
+    *out += "no comment";
+  }
   *out += " (";
   *out += TypeLabel(any);
   *out += ")\n";
@@ -234,38 +242,27 @@ int FingerprintPrivate(const Io& io, const std::string& path, const FingerprintO
 int Fingerprint(const Io& io, const std::string& path, const FingerprintOptions& o) {
   bool from_stdin = path == "-";
   std::string shown = from_stdin ? "(stdin)" : path;
-  std::string text;
-  if (from_stdin) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::read(0, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  } else {
-    // fopen(3) opens a directory and the first read fails: ssh-keygen then
-    // finds no key in it.
-    struct stat st;
-    bool is_dir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    auto r = is_dir ? StatusOr<std::string>(std::string()) : ReadFile(path);
-    if (!r.ok()) {
-      std::string why = Reason(r.status(), path);
-      if (io.style == Style::kSshKeygen) return io.Fatal("ssh-keygen: " + path + ": " + why);
-      return io.Fatal(path + ": " + why);
-    }
-    text = std::move(*r);
-  }
-
+  // The input is read a piece at a time and the output written every
+  // kFlushAt bytes, as ssh-keygen's stdio does: holding a large file and
+  // its output whole costs more in page faults than the keys themselves.
+  constexpr size_t kFlushAt = 64 << 10;
   std::string out;
-  out.reserve(text.size() / 4);
+  out.reserve(kFlushAt + 1024);
   nlohmann::json arr = nlohmann::json::array();
   formats::ScanOptions scan_opts;
   scan_opts.detect_private_key = !from_stdin;
   std::vector<std::string> bad_lines;
-  auto result = formats::ScanKeyOrCertLines(
-      text, scan_opts,
+  formats::KeyOrCertLineScanner scanner(
+      scan_opts,
       [&](size_t line, const formats::KeyOrCert& key, const char* comment) {
         if (o.json) {
           arr.push_back(JsonKey(key, comment, o, line));
-        } else {
-          AppendFingerprintLine(key, comment, o, &out);
+          return;
+        }
+        AppendFingerprintLine(key, comment, o, &out);
+        if (out.size() >= kFlushAt) {
+          Out(out);
+          out.clear();
         }
       },
       [&](size_t line, const Status& why) {
@@ -277,6 +274,24 @@ int Fingerprint(const Io& io, const std::string& path, const FingerprintOptions&
           bad_lines.push_back(shown + ":" + std::to_string(line) + ": " + why.message());
         }
       });
+  auto add_line = [&](std::string_view line) { return scanner.AddLine(line); };
+  if (from_stdin) {
+    // A read error ends standard input, as its end would.
+    (void)ReadLines(0, shown, add_line);
+  } else {
+    // fopen(3) opens a directory and the first read fails: ssh-keygen then
+    // finds no key in it.
+    struct stat st;
+    bool is_dir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    Status read = is_dir ? OkStatus() : ReadFileLines(path, add_line);
+    if (!read.ok()) {
+      Out(out);
+      std::string why = Reason(read, path);
+      if (io.style == Style::kSshKeygen) return io.Fatal("ssh-keygen: " + path + ": " + why);
+      return io.Fatal(path + ": " + why);
+    }
+  }
+  const formats::ScanResult& result = scanner.result();
   if (result.is_private_key) return FingerprintPrivate(io, path, o);
   if (o.json) out = arr.dump(2) + "\n";
   Out(out);

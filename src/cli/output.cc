@@ -43,19 +43,28 @@ bool DangerousLocale() {
   return true;
 }
 
+// Printable ASCII (and tab, CR, LF) passes in every locale we accept.
+bool IsPlain(std::string_view text) {
+  for (char c : text) {
+    if ((c < 0x20 || c > 0x7e) && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+void AppendSafeText(std::string_view text, std::string* out) {
+  text = text.substr(0, text.find('\0'));
+  if (IsPlain(text)) {
+    out->append(text);
+  } else {
+    *out += SafeText(text);
+  }
+}
 
 std::string SafeText(std::string_view text) {
   text = text.substr(0, text.find('\0'));
-  // Printable ASCII (and tab, CR, LF) passes in every locale we accept.
-  bool plain = true;
-  for (char c : text) {
-    if ((c < 0x20 || c > 0x7e) && c != '\t' && c != '\r' && c != '\n') {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return std::string(text);
+  if (IsPlain(text)) return std::string(text);
   SetLocaleOnce();
   std::string src(text);
   std::string out;

@@ -10,6 +10,8 @@ namespace kw::cli {
 // in the current locale are escaped as \ooo (tabs, CR and LF pass). The
 // locale is chosen as OpenSSH's msetlocale() does (LC_ALL, LC_CTYPE, LANG).
 std::string SafeText(std::string_view text);
+// SafeText appended to *out (the hot path of fingerprinting files).
+void AppendSafeText(std::string_view text, std::string* out);
 
 // Writes everything to a file descriptor (stdout: 1, stderr: 2).
 void WriteFd(int fd, std::string_view text);

@@ -343,7 +343,11 @@ StatusOr<Certificate> SignCertificate(const PublicKey& subject, const CertFields
   return Certificate::FromBlob(blob);
 }
 
-StatusOr<KeyOrCert> KeyOrCert::FromBlob(ByteSpan blob, SshErr* err) {
+namespace {
+
+// KeyOrCert::FromBlob; `owned`, if given, holds `blob` and a plain key may
+// take it over.
+StatusOr<KeyOrCert> ParseKeyOrCertBlob(ByteSpan blob, Bytes* owned, SshErr* err) {
   if (err) *err = SshErr::kNone;
   wire::Reader r(blob);
   auto name = r.ReadText("key type");
@@ -355,7 +359,7 @@ StatusOr<KeyOrCert> KeyOrCert::FromBlob(ByteSpan blob, SshErr* err) {
     KW_ASSIGN_OR_RETURN(Certificate c, Certificate::FromBlob(blob, err));
     return KeyOrCert(std::move(c));
   }
-  auto key = PublicKey::FromBlob(blob);
+  auto key = owned != nullptr ? PublicKey::FromBlob(std::move(*owned)) : PublicKey::FromBlob(blob);
   if (!key.ok()) {
     if (err) *err = KeyErrorCode(key.status());
     return key.status();
@@ -363,13 +367,29 @@ StatusOr<KeyOrCert> KeyOrCert::FromBlob(ByteSpan blob, SshErr* err) {
   return KeyOrCert(std::move(*key));
 }
 
+}  // namespace
+
+StatusOr<KeyOrCert> KeyOrCert::FromBlob(ByteSpan blob, SshErr* err) { return ParseKeyOrCertBlob(blob, nullptr, err); }
+
+StatusOr<KeyOrCert> KeyOrCert::FromBlob(Bytes&& blob, SshErr* err) { return ParseKeyOrCertBlob(blob, &blob, err); }
+
 StatusOr<ParsedKeyOrCertText> ParseKeyOrCertText(std::string_view text, SshErr* err) {
   auto fail = [&](SshErr code, std::string m) -> Status {
     if (err) *err = code;
     return InvalidArgumentError(std::move(m));
   };
-  size_t type_end = text.find_first_of(" \t");
-  if (type_end == std::string_view::npos) return fail(SshErr::kInvalidFormat, "no key after the key type");
+  // Plain loops: string_view's find_first_of calls memchr per character.
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  auto skip_blank = [&](size_t i) {
+    while (i < text.size() && blank(text[i])) ++i;
+    return i;
+  };
+  auto skip_token = [&](size_t i) {
+    while (i < text.size() && !blank(text[i])) ++i;
+    return i;
+  };
+  size_t type_end = skip_token(0);
+  if (type_end == text.size()) return fail(SshErr::kInvalidFormat, "no key after the key type");
   std::string_view type_name = text.substr(0, type_end);
   std::optional<KeyType> type = KeyTypeFromLineName(type_name);
   bool cert = false;
@@ -378,14 +398,13 @@ StatusOr<ParsedKeyOrCertText> ParseKeyOrCertText(std::string_view text, SshErr* 
     cert = type.has_value();
   }
   if (!type) return fail(SshErr::kInvalidFormat, "unknown key type \"" + std::string(type_name) + "\"");
-  size_t blob_start = text.find_first_not_of(" \t", type_end);
-  if (blob_start == std::string_view::npos) return fail(SshErr::kInvalidFormat, "no key after the key type");
-  size_t blob_end = text.find_first_of(" \t", blob_start);
-  if (blob_end == std::string_view::npos) blob_end = text.size();
+  size_t blob_start = skip_blank(type_end);
+  if (blob_start == text.size()) return fail(SshErr::kInvalidFormat, "no key after the key type");
+  size_t blob_end = skip_token(blob_start);
   Bytes blob;
   if (!wire::Base64DecodeSkippingSpaceTo(text.substr(blob_start, blob_end - blob_start), &blob))
     return fail(SshErr::kInvalidFormat, "base64 blob does not decode");
-  KW_ASSIGN_OR_RETURN(KeyOrCert key, KeyOrCert::FromBlob(blob, err));
+  KW_ASSIGN_OR_RETURN(KeyOrCert key, KeyOrCert::FromBlob(std::move(blob), err));
   if (key.is_cert() != cert || key.plain().type() != *type) {
     // sshkey_read: a different key type (or a certificate for a plain key)
     // is a type mismatch; ECDSA of another curve is a curve mismatch.
@@ -396,9 +415,7 @@ StatusOr<ParsedKeyOrCertText> ParseKeyOrCertText(std::string_view text, SshErr* 
                 "key type mismatch: line says \"" + std::string(type_name) + "\", blob holds \"" +
                     std::string(key.ssh_name()) + "\"");
   }
-  size_t rest = text.find_first_not_of(" \t", blob_end);
-  if (rest == std::string_view::npos) rest = text.size();
-  return ParsedKeyOrCertText{std::move(key), text.substr(rest)};
+  return ParsedKeyOrCertText{std::move(key), text.substr(skip_blank(blob_end))};
 }
 
 std::string FormatKeyOrCert(const KeyOrCert& key, std::string_view comment) {

@@ -174,6 +174,9 @@ class KeyOrCert {
 
   // A blob of either kind (certificates are verified as in FromBlob).
   static StatusOr<KeyOrCert> FromBlob(ByteSpan blob, SshErr* err = nullptr);
+  // As FromBlob(ByteSpan), but a plain key keeps `blob` itself when it can
+  // (PublicKey::FromBlob(Bytes&&)).
+  static StatusOr<KeyOrCert> FromBlob(Bytes&& blob, SshErr* err = nullptr);
 
   bool is_cert() const { return std::holds_alternative<Certificate>(value_); }
   const Certificate& cert() const { return std::get<Certificate>(value_); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,5 +50,41 @@ ScanResult ScanKeyLines(std::string_view text, const ScanOptions& options,
 ScanResult ScanKeyOrCertLines(std::string_view text, const ScanOptions& options,
                               const std::function<void(size_t, const KeyOrCert&, const char*)>& on_key,
                               const std::function<void(size_t, const Status&)>& on_bad_line = nullptr);
+
+namespace internal {
+// What a scan carries from one line to the next.
+struct KeyScanState {
+  ScanOptions options;
+  ScanResult result;
+  // getline's buffer: reused for every line and never shrunk.
+  std::string buf;
+  std::optional<size_t> comment;  // offset into buf; nullopt = NULL
+  size_t lnum = 0;
+  bool stopped = false;  // at a private key's first line
+};
+}  // namespace internal
+
+// ScanKeyOrCertLines over input given a line at a time (a file read in
+// pieces, standard input), so that a large file need not be held whole:
+// the calls and the result are those of ScanKeyOrCertLines over the lines
+// put end to end. Not thread-safe; the callbacks run inside AddLine().
+class KeyOrCertLineScanner {
+ public:
+  using OnKey = std::function<void(size_t, const KeyOrCert&, const char*)>;
+  using OnBadLine = std::function<void(size_t, const Status&)>;
+
+  KeyOrCertLineScanner(const ScanOptions& options, OnKey on_key, OnBadLine on_bad_line = nullptr);
+
+  // Scans one line: its bytes and the '\n' that ends it (the last line of
+  // the input may have none). Returns false once the scan has stopped at a
+  // private key's first line; later lines are then ignored.
+  bool AddLine(std::string_view line);
+  const ScanResult& result() const { return state_.result; }
+
+ private:
+  internal::KeyScanState state_;
+  OnKey on_key_;
+  OnBadLine on_bad_line_;
+};
 
 }  // namespace kw::formats

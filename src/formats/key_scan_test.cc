@@ -2,6 +2,9 @@
 // (testdata/mixed.txt; expected output printed by ssh-keygen 9.2).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "formats/certificate.h"
 #include "formats/fingerprint.h"
 #include "formats/key_scan.h"
 #include "formats/test_util.h"
@@ -31,6 +34,39 @@ TEST(KeyScan, MixedFileMatchesSshKeygen) {
   // ssh-keygen -v logs "not a public key" for exactly these lines.
   EXPECT_EQ(bad, (std::vector<size_t>{7, 8, 11, 12, 13}));
   EXPECT_EQ(Render(text, crypto::HashAlg::kMd5, true), testing::TestData("mixed.lvmd5.expected"));
+}
+
+TEST(KeyScan, LineScannerMatchesTheWholeTextScan) {
+  // The same calls, comments included (they point into the reused line
+  // buffer), whether the text comes whole or a line at a time.
+  std::string text = testing::TestData("mixed.txt") + "\n" + testing::TestData("certs/mixed.pub");
+  auto record = [](std::string* out) {
+    return [out](size_t line, const KeyOrCert& key, const char* comment) {
+      *out += std::to_string(line) + " " + Fingerprint(key.plain()) + " " + (comment ? comment : "(null)") + "\n";
+    };
+  };
+  auto record_bad = [](std::string* out) {
+    return [out](size_t line, const Status& why) { *out += std::to_string(line) + " " + why.message() + "\n"; };
+  };
+  std::string whole, whole_bad;
+  ScanResult r = ScanKeyOrCertLines(text, {}, record(&whole), record_bad(&whole_bad));
+  std::string lines, lines_bad;
+  KeyOrCertLineScanner scanner({}, record(&lines), record_bad(&lines_bad));
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = std::min(text.find('\n', pos), text.size() - 1) + 1;
+    EXPECT_TRUE(scanner.AddLine(std::string_view(text).substr(pos, end - pos)));
+    pos = end;
+  }
+  EXPECT_GT(r.keys, 0u);
+  EXPECT_EQ(scanner.result().keys, r.keys);
+  EXPECT_EQ(lines, whole);
+  EXPECT_EQ(lines_bad, whole_bad);
+
+  KeyOrCertLineScanner stops({}, record(&lines));
+  EXPECT_FALSE(stops.AddLine("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
+  EXPECT_FALSE(stops.AddLine(testing::FirstLine(testing::TestData("ed25519.key.pub"))));
+  EXPECT_TRUE(stops.result().is_private_key);
+  EXPECT_EQ(stops.result().keys, 0u);
 }
 
 TEST(KeyScan, CrlfLineWithoutCommentAsSshKeygen) {

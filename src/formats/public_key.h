@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,9 @@ class PublicKey {
   // Parses a wire blob. Errors say what is wrong ("invalid key: ECDSA point
   // is not on the curve").
   static StatusOr<PublicKey> FromBlob(ByteSpan blob);
+  // As FromBlob(ByteSpan), but keeps `blob` itself instead of a copy when
+  // it already is the canonical blob (as every key ssh-keygen writes is).
+  static StatusOr<PublicKey> FromBlob(Bytes&& blob);
 
   static StatusOr<PublicKey> FromEd25519(ByteSpan public_key);
   static StatusOr<PublicKey> FromEcdsa(crypto::EcCurve curve, ByteSpan q);
@@ -42,25 +46,39 @@ class PublicKey {
   // bits, 256 for Ed25519.
   int bits() const { return bits_; }
 
-  // Components; each valid only for the matching type.
-  ByteSpan ed25519_key() const { return parts_[0]; }  // 32 bytes
+  // Components; each valid only for the matching type. They point into
+  // blob(), so they live as long as the key.
+  ByteSpan ed25519_key() const { return part(0); }  // 32 bytes
   crypto::EcCurve ec_curve() const { return CurveOf(type_); }
-  ByteSpan ec_point() const { return parts_[0]; }     // uncompressed
-  ByteSpan rsa_e() const { return parts_[0]; }
-  ByteSpan rsa_n() const { return parts_[1]; }
-  std::string_view sk_application() const { return application_; }
+  ByteSpan ec_point() const { return part(0); }     // uncompressed
+  ByteSpan rsa_e() const { return part(0); }        // without leading zeros
+  ByteSpan rsa_n() const { return part(1); }
+  std::string_view sk_application() const { return AsChars(part(kApplication)); }
 
   friend bool operator==(const PublicKey& a, const PublicKey& b) { return a.blob_ == b.blob_; }
 
  private:
+  // Where a component lies in blob_: a key is a single allocation.
+  struct Part {
+    uint32_t offset = 0;
+    uint32_t size = 0;
+  };
+  // Ed25519/ECDSA: [0] key; RSA: [0] e, [1] n; DSA: p, q, g, y; sk keys
+  // also [kApplication].
+  static constexpr size_t kApplication = 4;
+  using Parts = std::array<ByteSpan, kApplication + 1>;
+
   PublicKey() = default;
-  void Encode();
+  // FromBlob; `owned`, if given, holds `blob` and may be taken over.
+  static StatusOr<PublicKey> Parse(ByteSpan blob, Bytes* owned);
+  ByteSpan part(size_t i) const { return ByteSpan(blob_).subspan(parts_[i].offset, parts_[i].size); }
+  // Sets blob_ to the canonical encoding of `parts` (RSA and DSA integers
+  // as magnitudes) and records where each part lies in it.
+  void Encode(const Parts& parts);
 
   KeyType type_ = KeyType::kEd25519;
   int bits_ = 0;
-  // Ed25519/ECDSA: [0] key; RSA: [0] e, [1] n; DSA: p, q, g, y.
-  std::array<Bytes, 4> parts_;
-  std::string application_;  // sk keys
+  std::array<Part, kApplication + 1> parts_{};
   Bytes blob_;
 };
 

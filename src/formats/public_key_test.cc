@@ -86,6 +86,46 @@ TEST(PublicKey, CanonicalBlobStripsMpintLeadingZeros) {
   EXPECT_EQ(r->blob(), k->key.blob());
 }
 
+TEST(PublicKey, ComponentsPointIntoTheCanonicalBlob) {
+  // A blob that is not canonical (a type alias, non-minimal integers) is
+  // re-encoded; a canonical one is kept. Either way the components are
+  // those of the key, whether the blob was copied or taken over.
+  auto k = ParseKeyText(FirstLine(TestData("rsa2048.key.pub")));
+  ASSERT_TRUE(k.ok());
+  Bytes n(k->key.rsa_n().begin(), k->key.rsa_n().end());
+  for (std::string_view name : {"ssh-rsa", "rsa-sha2-256"}) {
+    for (bool pad : {false, true}) {
+      SCOPED_TRACE(std::string(name) + (pad ? " padded" : ""));
+      // n's top bit is set: its shortest mpint has one leading zero byte.
+      ASSERT_NE(n[0] & 0x80, 0);
+      Bytes wire_n = n;
+      wire_n.insert(wire_n.begin(), pad ? 2 : 1, 0);
+      wire::Writer w;
+      w.String(name);
+      w.String(pad ? Bytes{0, 1, 0, 1} : Bytes{1, 0, 1});
+      w.String(wire_n);
+      for (bool take : {false, true}) {
+        Bytes blob = w.bytes();
+        auto r = take ? PublicKey::FromBlob(std::move(blob)) : PublicKey::FromBlob(ByteSpan(blob));
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        EXPECT_EQ(r->blob(), k->key.blob());
+        EXPECT_EQ(Bytes(r->rsa_e().begin(), r->rsa_e().end()), (Bytes{1, 0, 1}));
+        EXPECT_EQ(Bytes(r->rsa_n().begin(), r->rsa_n().end()), n);
+        EXPECT_EQ(r->bits(), 2048);
+        // A copy owns its own blob.
+        PublicKey copy = *r;
+        EXPECT_EQ(copy.rsa_n().data(), copy.blob().data() + (r->rsa_n().data() - r->blob().data()));
+      }
+    }
+  }
+  auto ec = ParseKeyText(FirstLine(TestData("ecdsa256.key.pub")));
+  ASSERT_TRUE(ec.ok());
+  auto ec2 = PublicKey::FromEcdsa(crypto::EcCurve::kP256, ec->key.ec_point());
+  ASSERT_TRUE(ec2.ok());
+  EXPECT_EQ(ec2->blob(), ec->key.blob());
+  EXPECT_EQ(ec2->ec_point().size(), 65u);
+}
+
 TEST(PublicKey, SkKeysReadAndCompare) {
   auto ed = ParseKeyText(FirstLine(TestData("ed25519.key.pub")));
   ASSERT_TRUE(ed.ok());

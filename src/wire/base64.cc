@@ -99,10 +99,13 @@ bool Base64DecodeTo(std::string_view text, Bytes* out) {
 }
 
 bool Base64DecodeSkippingSpaceTo(std::string_view text, Bytes* out) {
+  // Base64DecodeTo rejects every white-space character, so text it accepts
+  // holds none: only a failure needs the look for white space.
+  if (Base64DecodeTo(text, out)) return true;
   auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   bool any = false;
   for (char c : text) any = any || is_space(c);
-  if (!any) return Base64DecodeTo(text, out);
+  if (!any) return false;
   std::string compact;
   for (char c : text)
     if (!is_space(c)) compact += c;
