@@ -1,6 +1,12 @@
 #include "net/http_client.h"
 
+// libcurl is loaded with dlopen on the first HttpClient, not linked: it
+// pulls in some thirty shared libraries (GnuTLS, Kerberos, LDAP, ...) whose
+// loading would cost every `keyward` run about 10 ms, while only the admin
+// commands and the agent talk HTTP. The header gives the types and
+// constants; the functions come from the loaded library.
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +15,58 @@
 
 namespace kw::net {
 namespace {
+
+// The libcurl functions this client calls. curl_easy_setopt and
+// curl_easy_getinfo are variadic in C; they are called through pointers of
+// the same variadic type, as the C ABI allows.
+struct CurlApi {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&curl_easy_perform) easy_perform = nullptr;
+  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
+  std::string error;  // why loading failed; empty when it did not
+};
+
+template <typename F>
+bool Bind(void* lib, const char* name, F& fn, std::string& error) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  if (fn == nullptr) error = std::string("libcurl has no symbol ") + name;
+  return fn != nullptr;
+}
+
+// Loads libcurl once per process; the handle is never closed.
+const CurlApi& Curl() {
+  static const CurlApi api = [] {
+    CurlApi a;
+    // The soname of the library the header belongs to (libcurl4 on Debian).
+    void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* why = dlerror();
+      a.error = std::string("cannot load libcurl.so.4 (install libcurl4): ") + (why ? why : "unknown error");
+      return a;
+    }
+    bool ok = Bind(lib, "curl_global_init", a.global_init, a.error) &&
+              Bind(lib, "curl_easy_init", a.easy_init, a.error) &&
+              Bind(lib, "curl_easy_cleanup", a.easy_cleanup, a.error) &&
+              Bind(lib, "curl_easy_setopt", a.easy_setopt, a.error) &&
+              Bind(lib, "curl_easy_perform", a.easy_perform, a.error) &&
+              Bind(lib, "curl_easy_getinfo", a.easy_getinfo, a.error) &&
+              Bind(lib, "curl_easy_strerror", a.easy_strerror, a.error) &&
+              Bind(lib, "curl_slist_append", a.slist_append, a.error) &&
+              Bind(lib, "curl_slist_free_all", a.slist_free_all, a.error);
+    if (ok && a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      a.error = "curl_global_init failed";
+      ok = false;
+    }
+    return a;
+  }();
+  return api;
+}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -66,10 +124,10 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 }
 
 struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  void operator()(CURL* c) const { Curl().easy_cleanup(c); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { Curl().slist_free_all(l); }
 };
 
 }  // namespace
@@ -82,8 +140,7 @@ std::string ClientResponse::Header(std::string_view name) const {
 }
 
 HttpClient::HttpClient(ClientOptions options) : options_(std::move(options)) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  (void)Curl();  // loads libcurl now, while the process is likely single-threaded
 }
 
 StatusOr<ClientResponse> HttpClient::Send(std::string_view method, std::string_view url,
@@ -96,13 +153,15 @@ StatusOr<ClientResponse> HttpClient::Send(std::string_view method, std::string_v
     return InvalidArgumentError(what + ": bad method");
   }
 
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  const CurlApi& api = Curl();
+  if (!api.error.empty()) return UnavailableError(what + ": " + api.error);
+  std::unique_ptr<CURL, CurlDeleter> curl(api.easy_init());
   if (!curl) return InternalError(what + ": curl_easy_init failed");
   CURL* h = curl.get();
 
   std::unique_ptr<curl_slist, SlistDeleter> list;
-  auto append = [&list](const std::string& line) {
-    curl_slist* next = curl_slist_append(list.get(), line.c_str());
+  auto append = [&list, &api](const std::string& line) {
+    curl_slist* next = api.slist_append(list.get(), line.c_str());
     if (next == nullptr) return false;
     (void)list.release();
     list.reset(next);
@@ -125,41 +184,41 @@ StatusOr<ClientResponse> HttpClient::Send(std::string_view method, std::string_v
   Sink sink{&response};
   char errbuf[CURL_ERROR_SIZE] = {};
 
-  curl_easy_setopt(h, CURLOPT_URL, url_str.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
-  if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  api.easy_setopt(h, CURLOPT_URL, url_str.c_str());
+  api.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  api.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  api.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  api.easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
+  api.easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  api.easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  api.easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  api.easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+  if (!options_.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
   if (options_.insecure) {
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
 
   if (method_str == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    api.easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (method_str == "GET" && body.empty()) {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    api.easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {
     if (!body.empty() || method_str == "POST" || method_str == "PUT" || method_str == "PATCH") {
       // POSTFIELDS does not copy: `body` outlives curl_easy_perform below.
       // Never null: curl would read the body from stdin.
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      api.easy_setopt(h, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
+      api.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     }
-    if (method_str != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method_str.c_str());
+    if (method_str != "POST") api.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method_str.c_str());
   }
 
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = api.easy_perform(h);
   if (rc != CURLE_OK) {
-    std::string reason = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+    std::string reason = errbuf[0] != '\0' ? errbuf : api.easy_strerror(rc);
     if (sink.too_large) {
       return OutOfRangeError(what + ": response body over " + std::to_string(kMaxResponseBody) + " bytes");
     }
@@ -172,7 +231,7 @@ StatusOr<ClientResponse> HttpClient::Send(std::string_view method, std::string_v
     }
   }
   long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
   return response;
 }
