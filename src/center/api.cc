@@ -27,7 +27,8 @@ struct Api::Waiter {
 
 namespace {
 
-enum class Access { kPublic, kAdmin, kOwnHostOrAdmin, kOwnHost };
+// kAnyHost: any host's token, acting on that host (the route names no host).
+enum class Access { kPublic, kAdmin, kOwnHostOrAdmin, kOwnHost, kAnyHost };
 
 struct Ctx {
   Api* api;
@@ -326,6 +327,20 @@ Result RotateHostToken(Ctx& c) {
   KW_ASSIGN_OR_RETURN(std::string token, c.center->RotateHostToken(c.actor, c.params[0]));
   return Json(200, {{"host", c.params[0]}, {"token", token}});
 }
+// The agent's enrollment: the host token an admin was shown is exchanged for
+// a new one only the host holds (the old one stops working at once), with
+// what the agent pins: the host's name and the bundle signing key.
+Result Enroll(Ctx& c) {
+  if (!c.req.body.empty()) {
+    KW_ASSIGN_OR_RETURN(Body b, Body::Parse(c.req.body));
+    KW_RETURN_IF_ERROR(b.NoUnknown());
+  }
+  KW_ASSIGN_OR_RETURN(std::string token, c.center->RotateHostToken(c.actor, c.principal.name));
+  return Json(200, {{"host", c.principal.name},
+                    {"token", token},
+                    {"signing_key", formats::FormatPublicKey(c.center->signing_key(), "keyward-center")}});
+}
+
 Result Report(Ctx& c) {
   KW_ASSIGN_OR_RETURN(Body b, Body::Parse(c.req.body));
   HostReport r;
@@ -518,6 +533,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/hosts/{}/token", Access::kAdmin, RotateHostToken},
     {"GET", "/api/v1/hosts/{}/bundle", Access::kOwnHostOrAdmin, Unused},
     {"POST", "/api/v1/hosts/{}/report", Access::kOwnHost, Report},
+    {"POST", "/api/v1/enroll", Access::kAnyHost, Enroll},
     {"POST", "/api/v1/keys", Access::kAdmin, CreateKey},
     {"GET", "/api/v1/keys", Access::kOwnHostOrAdmin, ListKeys},  // host=: own host only (checked inside)
     {"GET", "/api/v1/keys/expiring", Access::kAdmin, ExpiringKeys},
@@ -682,11 +698,12 @@ void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& c
         allowed = admin || own_host || (p->kind == PrincipalKind::kHost && params.empty());
         break;
       case Access::kOwnHost: allowed = own_host; break;
+      case Access::kAnyHost: allowed = p->kind == PrincipalKind::kHost; break;
       case Access::kPublic: allowed = true; break;
     }
     if (!allowed) {
       respond(net::JsonError(403, "permission_denied",
-                             admin ? "this route is for the host's own token"
+                             admin ? "this route is for a host's own token"
                                    : route->access == Access::kAdmin ? "an admin token is required"
                                                                      : "a host token may use only its own host's routes"));
       return;

@@ -21,6 +21,7 @@
 #include "center/center.h"
 #include "center/config.h"
 #include "crypto/random.h"
+#include "formats/fingerprint.h"
 #include "formats/private_key.h"
 #include "formats/public_key.h"
 #include "formats/signer.h"
@@ -66,8 +67,11 @@ int Init(const Config& config) {
   Center center(store->get(), config.policy, SystemClock::Get(), crypto::SystemRng::Get(), std::move(*signer));
   auto token = center.IssueAdminToken({"system", ""}, "admin");
   if (!token.ok()) return Fail(token.status());
-  std::printf("store:        %s\nsigning key:  %s (public: %s.pub)\nadmin token:  %s\n", config.store.c_str(),
-              config.signing_key.c_str(), config.signing_key.c_str(), token->c_str());
+  std::string fingerprint = formats::Fingerprint(center.signing_key());
+  std::printf("store:        %s\nsigning key:  %s (public: %s.pub)\n              %s (keyward-agent enroll "
+              "--signing-key-fingerprint)\nadmin token:  %s\n",
+              config.store.c_str(), config.signing_key.c_str(), config.signing_key.c_str(), fingerprint.c_str(),
+              token->c_str());
   std::fprintf(stderr, "keywardd: the admin token is shown only now; keep it (KEYWARD_TOKEN)\n");
   return 0;
 }

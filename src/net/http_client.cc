@@ -123,6 +123,12 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// libcurl calls this at least once a second during a transfer; non-zero
+// aborts it (CURLE_ABORTED_BY_CALLBACK).
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+}
+
 struct CurlDeleter {
   void operator()(CURL* c) const { Curl().easy_cleanup(c); }
 };
@@ -197,6 +203,11 @@ StatusOr<ClientResponse> HttpClient::Send(std::string_view method, std::string_v
   api.easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
   api.easy_setopt(h, CURLOPT_HEADERDATA, &sink);
   if (!options_.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (options_.cancel != nullptr) {
+    api.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    api.easy_setopt(h, CURLOPT_XFERINFODATA, options_.cancel);
+    api.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   if (options_.insecure) {
     api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -222,6 +233,7 @@ StatusOr<ClientResponse> HttpClient::Send(std::string_view method, std::string_v
     if (sink.too_large) {
       return OutOfRangeError(what + ": response body over " + std::to_string(kMaxResponseBody) + " bytes");
     }
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return UnavailableError(what + ": cancelled");
     switch (rc) {
       case CURLE_URL_MALFORMAT:
       case CURLE_UNSUPPORTED_PROTOCOL:

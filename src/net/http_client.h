@@ -7,6 +7,7 @@
 // initialised once, on first construction.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct ClientOptions {
   std::string ca_file;  // PEM bundle to verify the server with; empty: the system's
   bool insecure = false;  // skip certificate and host name verification (tests only)
   std::chrono::milliseconds timeout{10000};  // whole exchange, connecting included
+  // When set: once it reads true, a request in progress stops within about
+  // a second (kUnavailable "... cancelled"), e.g. a long poll at shutdown.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ClientResponse {

@@ -99,6 +99,31 @@ TEST(HttpClient, TimeoutIsUnavailable) {
   EXPECT_LT(took, 5s);
 }
 
+// A long poll in progress ends when its cancel flag is set (the agent's
+// shutdown), well before its own time limit.
+TEST(HttpClient, CancelFlagEndsARequestInProgress) {
+  std::mutex mu;
+  std::vector<Responder> never;
+  FnHandler handler([&](Request, Responder respond, ServerContext&) {
+    std::lock_guard lock(mu);
+    never.push_back(std::move(respond));
+  });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  std::atomic<bool> cancel{false};
+  ClientOptions options = test::ClientWith(30s);
+  options.cancel = &cancel;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    cancel.store(true);
+  });
+  auto r = HttpClient(options).Send("GET", LocalUrl(server->port(), "/poll"), {});
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("/poll: cancelled"), std::string::npos) << r.status().ToString();
+}
+
 TEST(HttpClient, RejectsBadInput) {
   HttpClient client({});
   auto scheme = client.Send("GET", "ftp://127.0.0.1/x", {});

@@ -351,6 +351,32 @@ TEST_P(ApiTest, AuthorizationMatrix) {
   EXPECT_EQ(center_->Call("GET", "/healthz", "").status, 200);
 }
 
+// POST /api/v1/enroll: a host's token is exchanged for a new one (the old one
+// stops working), with the host's name and the signing key the agent pins.
+TEST_P(ApiTest, EnrollExchangesTheHostToken) {
+  Seeded s = Seed();
+  EXPECT_EQ(center_->Call("POST", "/api/v1/enroll", "").status, 401);
+  EXPECT_EQ(center_->Call("POST", "/api/v1/enroll", "kw_" + std::string(43, 'A')).status, 401);
+  auto admin = center_->Call("POST", "/api/v1/enroll", center_->admin_token());
+  EXPECT_EQ(admin.status, 403) << admin.body;
+  auto bad = center_->CallRaw("POST", "/api/v1/enroll", s.host_token, R"({"surprise": 1})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+
+  auto e = center_->Call("POST", "/api/v1/enroll", s.host_token);
+  ASSERT_EQ(e.status, 200) << e.body;
+  EXPECT_EQ(e.json["host"], "web1");
+  std::string fresh = e.json["token"];
+  EXPECT_NE(fresh, s.host_token);
+  // The key served in the clear and the one given at enrollment are one key.
+  std::string pinned = e.json["signing_key"];
+  EXPECT_EQ(pinned + "\n", center_->Call("GET", "/api/v1/signing-key", "").body);
+  EXPECT_EQ(pinned.rfind("ssh-ed25519 ", 0), 0u) << pinned;
+
+  EXPECT_EQ(center_->Call("GET", "/api/v1/hosts/web1/bundle", s.host_token).status, 401);
+  EXPECT_EQ(center_->Call("POST", "/api/v1/enroll", s.host_token).status, 401);
+  EXPECT_EQ(center_->Call("GET", "/api/v1/hosts/web1/bundle", fresh).status, 200);
+}
+
 TEST_P(ApiTest, BadInputIsRefusedAndChangesNothing) {
   Seeded s = Seed();
   std::string pub = PubLine(MakeUserKey(*keys_, "k2"));

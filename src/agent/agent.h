@@ -1,0 +1,95 @@
+// keyward-agent's work: enrollment, and keeping the host's files equal to
+// the bundle the key center signs for it.
+//
+// Each exchange (SyncOnce): GET /api/v1/hosts/H/bundle?wait=W&after=REV with
+// the host credential; a new revision is verified (agent/verify.h), refused
+// when lower than the installed one (no rollback), installed
+// (agent/install.h), recorded in the state directory (bundle.json last), and
+// reported (POST /api/v1/hosts/H/report with the host's public host keys).
+// Anything wrong leaves the installed files as they are.
+//
+// Thread safety: an Agent is used by one thread; `stop` may be set from
+// another (or a signal handler) to end Run() and a request in progress.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/config.h"
+#include "agent/state.h"
+#include "base/rng.h"
+#include "base/status.h"
+#include "formats/public_key.h"
+#include "net/http_client.h"
+
+namespace kw::agent {
+
+// Where the agent's log lines go (one line, no newline). The default
+// writes "keyward-agent: LINE" to stderr (the journal, under systemd).
+using LogFn = std::function<void(std::string_view line)>;
+LogFn StderrLog();
+
+struct EnrollOptions {
+  std::string server;                   // overrides the config's
+  std::string token;                    // the host token an admin was given
+  std::string signing_key_fingerprint;  // "SHA256:..." to check the center's key against; "" trusts the connection
+  bool force = false;                   // replace an existing enrollment
+};
+
+// Exchanges the token for a host credential (POST /api/v1/enroll) and
+// stores it with the pinned signing key in the state directory. The center's
+// key is fetched and checked against the fingerprint (when given) before
+// the token is spent, so a wrong fingerprint leaves both the token and the
+// state directory as they were. Returns the enrollment (with the secret).
+StatusOr<Enrollment> Enroll(const AgentConfig& config, const EnrollOptions& options);
+
+// The pause before retry number `failures` (1, 2, ...): a uniform random
+// time between min and min(max, min * 2^(failures-1)) seconds, so agents
+// that failed together do not all come back together. Milliseconds.
+int64_t BackoffMillis(int failures, int min_seconds, int max_seconds, Rng& rng);
+
+class Agent {
+ public:
+  enum class Outcome { kUnchanged, kInstalled };
+
+  // Loads the enrollment and the installed state. `stop` may be null.
+  static StatusOr<std::unique_ptr<Agent>> Open(const AgentConfig& config, const std::atomic<bool>* stop,
+                                               LogFn log = StderrLog());
+
+  // One exchange; `wait` seconds of long poll (0: answer at once).
+  StatusOr<Outcome> SyncOnce(int wait);
+
+  // Long polls until *stop, backing off after failures. Each distinct
+  // failure is logged once (a bad signature every time), and the recovery.
+  void Run();
+
+  const AgentStatus& status() const { return status_; }
+  const std::string& host() const { return enrollment_.host; }
+
+ private:
+  Agent(AgentConfig config, Enrollment enrollment, formats::PublicKey pinned, const std::atomic<bool>* stop,
+        LogFn log);
+  StatusOr<Outcome> Exchange(int wait);
+  Status Apply(SignedBundle sb);
+  Status Report();
+  void RecordError(const Status& s);
+  std::string Url(std::string_view suffix) const;
+  // A client whose time limit is the config's timeout plus `wait` seconds.
+  net::HttpClient Client(int wait) const;
+
+  AgentConfig config_;
+  Enrollment enrollment_;
+  formats::PublicKey pinned_;
+  const std::atomic<bool>* stop_;
+  LogFn log_;
+  StateDir state_;
+  AgentStatus status_;
+  int64_t reported_ = 0;  // the last revision the center acknowledged
+};
+
+}  // namespace kw::agent

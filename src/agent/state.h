@@ -1,0 +1,74 @@
+// What keyward-agent keeps in its state directory (mode 0700):
+//   enrollment.json (0600)  server, host name, host credential, pinned signing key
+//   bundle.json     (0600)  the last installed bundle, as the center sent it
+//   status.json     (0644)  revision installed and when, last contact, last error
+// Every file is written atomically (base/file.h WriteFileAtomic).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "formats/public_key.h"
+
+namespace kw::agent {
+
+struct Enrollment {
+  std::string server;
+  std::string host;
+  std::string token;        // the host credential: a secret
+  std::string signing_key;  // "ssh-ed25519 AAAA... comment", pinned at enrollment
+};
+
+// A bundle as the center serves it: the exact bytes that were signed, and
+// the armoured SSHSIG signature over them.
+struct SignedBundle {
+  int64_t revision = 0;
+  std::string bundle;
+  std::string signature;
+};
+
+struct AgentStatus {
+  std::string host;
+  int64_t revision = 0;          // installed; 0: none yet
+  int64_t installed_at_us = 0;   // when it finished installing (Unix microseconds)
+  int64_t last_contact_us = 0;   // last answer from the center that was not an error
+  std::string last_error;        // "" when the last exchange went well
+  int64_t last_error_at_us = 0;
+};
+
+// Microseconds since the Unix epoch, from the system clock.
+int64_t NowMicros();
+
+class StateDir {
+ public:
+  explicit StateDir(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& dir() const { return dir_; }
+
+  // Creates the directory (0700) when missing.
+  Status Create() const;
+
+  // kNotFound when the host is not enrolled yet (names the file).
+  StatusOr<Enrollment> LoadEnrollment() const;
+  Status SaveEnrollment(const Enrollment& e) const;
+
+  // nullopt when nothing was installed yet.
+  StatusOr<std::optional<SignedBundle>> LoadBundle() const;
+  Status SaveBundle(const SignedBundle& b) const;
+
+  // A default AgentStatus when there is no file yet.
+  StatusOr<AgentStatus> LoadStatus() const;
+  Status SaveStatus(const AgentStatus& s) const;
+
+ private:
+  std::string Path(const char* name) const { return dir_ + "/" + name; }
+  std::string dir_;
+};
+
+// The center's answer to GET /api/v1/hosts/H/bundle: {"revision", "bundle",
+// "signature"}. Errors name the field.
+StatusOr<SignedBundle> ParseBundleResponse(std::string_view body);
+std::string EncodeBundleResponse(const SignedBundle& b);
+
+}  // namespace kw::agent
