@@ -16,9 +16,9 @@ packages=(
   # TOTP / PAM (#8): libraries, and the peers the interop tests run
   libqrencode-dev libpam0g-dev
   oathtool pamtester libpam-google-authenticator zbar-tools
-  # key center (#6): HTTP on Boost.Asio/Beast, stores, HTTP client; the
-  # PostgreSQL server the store and API tests start on loopback; wrk for bench/
-  libboost-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+  # key center (#6), agent (#7): HTTP server and client on Boost.Asio/Beast, stores; the
+  # PostgreSQL server the store and API tests start on loopback; wrk and curl for bench/
+  libboost-dev libsqlite3-dev libpq-dev
   postgresql wrk curl
 )
 

@@ -1,10 +1,9 @@
-// A small blocking HTTP(S) client on libcurl, for the keyward CLI and the
-// agent.
+// A small blocking HTTP(S) client on Boost.Beast, for the keyward CLI and
+// the agent.
 //
 // Thread safety: an HttpClient is immutable after construction; Send() may
-// be called from several threads at once (each call uses its own curl easy
-// handle and connection; nothing is pooled). libcurl's global state is
-// initialised once, on first construction.
+// be called from several threads at once (each call runs its own event loop
+// and connection; nothing is pooled).
 #pragma once
 
 #include <atomic>
@@ -47,7 +46,7 @@ class HttpClient {
   // a 404 means). Redirects are not followed; only http and https URLs are
   // allowed. No Content-Type is sent unless `headers` has one. Errors:
   // kUnavailable when the server cannot be reached, TLS fails or the time
-  // runs out (the message names the URL and curl's reason); kInvalidArgument
+  // runs out (the message names the URL, the step and the reason); kInvalidArgument
   // for a bad URL or a header with CR/LF; kOutOfRange for a body over
   // kMaxResponseBody.
   StatusOr<ClientResponse> Send(std::string_view method, std::string_view url,

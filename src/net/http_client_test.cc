@@ -132,6 +132,36 @@ TEST(HttpClient, RejectsBadInput) {
   EXPECT_EQ(header.status().code(), StatusCode::kInvalidArgument) << header.status().ToString();
   auto method = client.Send("GET /x", "http://127.0.0.1:1/", {});
   EXPECT_EQ(method.status().code(), StatusCode::kInvalidArgument) << method.status().ToString();
+  for (const char* url : {"http:///x", "http://user:pw@127.0.0.1/", "http://127.0.0.1:0/", "http://127.0.0.1:99999/",
+                          "http://127.0.0.1:8x/", "http://[::1/", "http://127.0.0.1/a b", "127.0.0.1:80/"}) {
+    auto r = client.Send("GET", url, {});
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << url << ": " << r.status().ToString();
+    EXPECT_NE(r.status().message().find(url), std::string::npos) << r.status().ToString();
+  }
+}
+
+// Host and port as the URL gives them (IPv6 literal included), query kept,
+// fragment dropped, HEAD without a body.
+TEST(HttpClient, UrlPartsReachTheServer) {
+  FnHandler handler([](Request req, Responder respond, ServerContext&) {
+    std::string q;
+    for (const auto& [k, v] : req.query) q += k + "=" + v + ";";
+    respond(TextResponse(200, req.Header("Host") + " " + req.path + "?" + q));
+  });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  HttpClient client({});
+  std::string port = std::to_string(server->port());
+  auto r = client.Send("GET", "http://127.0.0.1:" + port + "/a/b?x=1#frag", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "127.0.0.1:" + port + " /a/b?x=1;");
+  auto q = client.Send("GET", "http://127.0.0.1:" + port + "?y=2", {});
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->body, "127.0.0.1:" + port + " /?y=2;");
+  auto head = client.Send("HEAD", "http://127.0.0.1:" + port + "/h", {});
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->body, "");
 }
 
 TEST(HttpClient, IsUsableFromManyThreads) {
