@@ -25,7 +25,7 @@ std::string BaseUrl(const AgentConfig& config, const Enrollment* e) {
   return e != nullptr ? e->server : "";
 }
 
-net::ClientOptions ClientOptionsFor(const AgentConfig& config, int wait, const std::atomic<bool>* stop) {
+net::ClientOptions ClientOptionsFor(const AgentConfig& config, int wait, const net::CancelSignal* stop) {
   net::ClientOptions o;
   o.ca_file = config.ca_file;
   o.timeout = std::chrono::seconds(config.timeout + wait);
@@ -137,7 +137,7 @@ StatusOr<Enrollment> Enroll(const AgentConfig& config, const EnrollOptions& opti
   return e;
 }
 
-StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config, const std::atomic<bool>* stop, LogFn log) {
+StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config, const net::CancelSignal* stop, LogFn log) {
   StateDir state(config.state_dir);
   KW_ASSIGN_OR_RETURN(Enrollment e, state.LoadEnrollment());
   KW_ASSIGN_OR_RETURN(formats::PublicKey pinned,
@@ -151,7 +151,7 @@ StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config, const st
   return a;
 }
 
-Agent::Agent(AgentConfig config, Enrollment enrollment, formats::PublicKey pinned, const std::atomic<bool>* stop,
+Agent::Agent(AgentConfig config, Enrollment enrollment, formats::PublicKey pinned, const net::CancelSignal* stop,
              LogFn log)
     : config_(std::move(config)),
       enrollment_(std::move(enrollment)),
@@ -185,21 +185,25 @@ StatusOr<Agent::Outcome> Agent::Exchange(int wait) {
   std::string url = Url("/bundle?wait=" + std::to_string(wait));
   if (status_.revision > 0) url += "&after=" + std::to_string(status_.revision);
   KW_ASSIGN_OR_RETURN(auto r, Client(wait).Send("GET", url, {{"Authorization", "Bearer " + enrollment_.token}}));
-  if (r.status == 304) return Outcome::kUnchanged;
+  if (r.status == 304) return Repair();
   if (r.status != 200) return HttpError("GET " + url, r);
   auto sb = ParseBundleResponse(r.body);
   if (!sb.ok()) return InvalidArgumentError("GET " + url + ": " + sb.status().message());
-  if (sb->revision < status_.revision) {
-    return FailedPreconditionError("GET " + url + ": refusing revision " + std::to_string(sb->revision) +
+  return Apply(std::move(*sb), url);
+}
+
+StatusOr<Agent::Outcome> Agent::Apply(SignedBundle sb, const std::string& url) {
+  KW_ASSIGN_OR_RETURN(StateLock lock, state_.Lock());
+  // Another process (a `sync --once` beside the daemon) may have installed
+  // since this one last looked.
+  KW_ASSIGN_OR_RETURN(std::optional<SignedBundle> installed, state_.LoadBundle());
+  status_.revision = installed ? installed->revision : 0;
+  if (sb.revision < status_.revision) {
+    return FailedPreconditionError("GET " + url + ": refusing revision " + std::to_string(sb.revision) +
                                    ", lower than the installed " + std::to_string(status_.revision) +
                                    " (a rollback)");
   }
-  if (sb->revision == status_.revision) return Outcome::kUnchanged;
-  KW_RETURN_IF_ERROR(Apply(std::move(*sb)));
-  return Outcome::kInstalled;
-}
-
-Status Agent::Apply(SignedBundle sb) {
+  if (sb.revision == status_.revision) return Repair();
   KW_ASSIGN_OR_RETURN(formats::Bundle b, VerifyBundle(sb, pinned_, enrollment_.host));
   KW_ASSIGN_OR_RETURN(InstallResult done, InstallBundle(b, config_.install_dir));
   KW_RETURN_IF_ERROR(state_.SaveBundle(sb));
@@ -207,7 +211,23 @@ Status Agent::Apply(SignedBundle sb) {
   status_.installed_at_us = NowMicros();
   log_("installed revision " + std::to_string(sb.revision) + " (" + std::to_string(done.written) + " file" +
        (done.written == 1 ? "" : "s") + " changed)");
-  return OkStatus();
+  return Outcome::kInstalled;
+}
+
+StatusOr<Agent::Outcome> Agent::Repair() {
+  KW_ASSIGN_OR_RETURN(StateLock lock, state_.Lock());
+  KW_ASSIGN_OR_RETURN(std::optional<SignedBundle> installed, state_.LoadBundle());
+  if (!installed) return Outcome::kUnchanged;
+  status_.revision = installed->revision;
+  // Checked again: bundle.json is only root's, but a file is not trusted
+  // because of where it lies.
+  auto b = VerifyBundle(*installed, pinned_, enrollment_.host);
+  if (!b.ok()) return DataLossError(state_.dir() + "/bundle.json: " + b.status().message());
+  KW_ASSIGN_OR_RETURN(InstallResult done, InstallBundle(*b, config_.install_dir));
+  if (done.written == 0) return Outcome::kUnchanged;
+  log_("put back " + std::to_string(done.written) + " installed file" + (done.written == 1 ? "" : "s") +
+       " that differed from revision " + std::to_string(installed->revision) + " (edited or removed by hand)");
+  return Outcome::kInstalled;
 }
 
 Status Agent::Report() {
@@ -234,9 +254,9 @@ void Agent::Run() {
   std::string last_logged;
   log_("host " + enrollment_.host + ", revision " + std::to_string(status_.revision) + " installed, polling " +
        BaseUrl(config_, &enrollment_));
-  while (stop_ == nullptr || !stop_->load()) {
+  while (stop_ == nullptr || !stop_->cancelled()) {
     auto r = SyncOnce(config_.wait);
-    if (stop_ != nullptr && stop_->load()) break;
+    if (stop_ != nullptr && stop_->cancelled()) break;
     if (r.ok()) {
       if (failures > 0) log_("the center answers again after " + std::to_string(failures) + " failed attempts");
       failures = 0;
@@ -245,16 +265,20 @@ void Agent::Run() {
     }
     ++failures;
     const std::string& why = r.status().message();
-    if (r.status().code() == StatusCode::kUnauthenticated && why.starts_with("bundle signature")) {
-      log_("SECURITY: a bundle failed verification and was not installed: " + why);
-    } else if (why != last_logged) {
+    if (why == last_logged) {
+      // Said already; the status file has the latest time.
+    } else if (r.status().code() == StatusCode::kUnauthenticated && why.starts_with("bundle signature")) {
+      log_("SECURITY: a bundle failed verification and was not installed (files kept at revision " +
+           std::to_string(status_.revision) + "): " + why);
+    } else {
       log_("sync failed (files kept at revision " + std::to_string(status_.revision) + "): " + why);
     }
     last_logged = why;
-    int64_t pause = BackoffMillis(failures, config_.backoff_min, config_.backoff_max, rng);
-    for (auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(pause);
-         std::chrono::steady_clock::now() < end && (stop_ == nullptr || !stop_->load());) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::chrono::milliseconds pause(BackoffMillis(failures, config_.backoff_min, config_.backoff_max, rng));
+    if (stop_ != nullptr) {
+      stop_->WaitFor(pause);
+    } else {
+      std::this_thread::sleep_for(pause);
     }
   }
   log_("stopped");

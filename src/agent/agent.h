@@ -6,13 +6,14 @@
 // when lower than the installed one (no rollback), installed
 // (agent/install.h), recorded in the state directory (bundle.json last), and
 // reported (POST /api/v1/hosts/H/report with the host's public host keys).
-// Anything wrong leaves the installed files as they are.
+// When nothing is new, installed files that were edited or removed by hand
+// are put back from the installed bundle. Anything wrong leaves the
+// installed files as they are. Installs hold the state directory's lock.
 //
-// Thread safety: an Agent is used by one thread; `stop` may be set from
+// Thread safety: an Agent is used by one thread; `stop` may be fired from
 // another (or a signal handler) to end Run() and a request in progress.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,7 +59,7 @@ class Agent {
   enum class Outcome { kUnchanged, kInstalled };
 
   // Loads the enrollment and the installed state. `stop` may be null.
-  static StatusOr<std::unique_ptr<Agent>> Open(const AgentConfig& config, const std::atomic<bool>* stop,
+  static StatusOr<std::unique_ptr<Agent>> Open(const AgentConfig& config, const net::CancelSignal* stop,
                                                LogFn log = StderrLog());
 
   // One exchange; `wait` seconds of long poll (0: answer at once).
@@ -72,10 +73,15 @@ class Agent {
   const std::string& host() const { return enrollment_.host; }
 
  private:
-  Agent(AgentConfig config, Enrollment enrollment, formats::PublicKey pinned, const std::atomic<bool>* stop,
+  Agent(AgentConfig config, Enrollment enrollment, formats::PublicKey pinned, const net::CancelSignal* stop,
         LogFn log);
   StatusOr<Outcome> Exchange(int wait);
-  Status Apply(SignedBundle sb);
+  // Under the state lock: re-reads the installed revision, refuses a lower
+  // one, verifies, installs, records.
+  StatusOr<Outcome> Apply(SignedBundle sb, const std::string& url);
+  // Puts back installed files that differ from the installed bundle (edited
+  // or removed by hand). kInstalled when it had to.
+  StatusOr<Outcome> Repair();
   Status Report();
   void RecordError(const Status& s);
   std::string Url(std::string_view suffix) const;
@@ -85,7 +91,7 @@ class Agent {
   AgentConfig config_;
   Enrollment enrollment_;
   formats::PublicKey pinned_;
-  const std::atomic<bool>* stop_;
+  const net::CancelSignal* stop_;
   LogFn log_;
   StateDir state_;
   AgentStatus status_;

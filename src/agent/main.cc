@@ -15,9 +15,11 @@ namespace {
 
 using kw::agent::AgentConfig;
 
-std::atomic<bool> g_stop{false};
+kw::net::CancelSignal* g_stop = nullptr;
 
-void OnSignal(int) { g_stop.store(true); }
+void OnSignal(int) {
+  if (g_stop != nullptr) g_stop->Cancel();
+}
 
 int Fail(const kw::Status& s) {
   std::cerr << "keyward-agent: " << s.message() << "\n";
@@ -72,12 +74,14 @@ int main(int argc, char** argv) {
   run_cmd->callback([&] {
     auto c = load();
     if (!c.ok()) return void(rc = Fail(c.status()));
+    static kw::net::CancelSignal stop;
+    g_stop = &stop;
     struct sigaction sa {};
     sa.sa_handler = OnSignal;
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
-    auto agent = kw::agent::Agent::Open(*c, &g_stop);
+    auto agent = kw::agent::Agent::Open(*c, &stop);
     if (!agent.ok()) return void(rc = Fail(agent.status()));
     (*agent)->Run();
   });

@@ -1,6 +1,9 @@
 #include "agent/state.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -44,6 +47,24 @@ StatusOr<int64_t> Int(const json& j, const char* field, const std::string& path)
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+StateLock::~StateLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+StatusOr<StateLock> StateDir::Lock() const {
+  std::string path = Path("lock");
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus(path, errno);
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus(path, err);
+    }
+  }
+  return StateLock(fd);
 }
 
 Status StateDir::Create() const {

@@ -41,6 +41,21 @@ struct AgentStatus {
 // Microseconds since the Unix epoch, from the system clock.
 int64_t NowMicros();
 
+// An exclusive lock on the state directory (flock on STATE_DIR/lock),
+// released at destruction. Every install happens under it, so a daemon and a
+// `sync --once` never interleave: each re-reads the installed revision under
+// the lock, and the rollback check holds across processes.
+class StateLock {
+ public:
+  explicit StateLock(int fd) : fd_(fd) {}
+  StateLock(StateLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  StateLock& operator=(StateLock&&) = delete;
+  ~StateLock();
+
+ private:
+  int fd_;
+};
+
 class StateDir {
  public:
   explicit StateDir(std::string dir) : dir_(std::move(dir)) {}
@@ -48,6 +63,9 @@ class StateDir {
 
   // Creates the directory (0700) when missing.
   Status Create() const;
+
+  // Waits for the lock.
+  StatusOr<StateLock> Lock() const;
 
   // kNotFound when the host is not enrolled yet (names the file).
   StatusOr<Enrollment> LoadEnrollment() const;

@@ -1,11 +1,15 @@
 // The client on Boost.Beast (the HTTP/1.1 library the server uses) and
 // Asio's OpenSSL streams for https. Each Send() runs its own io_context on
 // the calling thread: resolve, connect, TLS handshake (SNI, peer and host
-// name verified), write, read; a 100 ms watchdog ends the exchange at the
-// deadline or when the cancel flag is set. One connection per request, then
+// name verified), write, read; a timer ends the exchange at the deadline,
+// and the cancel signal's eventfd when it fires. One connection per request, then
 // closed. (libcurl served here before; it loads some thirty shared libraries
 // that made keyward-agent's resident memory 4.4 MB larger.)
 #include "net/http_client.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,6 +22,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -111,11 +116,22 @@ class Exchange {
   Exchange(const ClientOptions& options, Url url, http::request<http::string_body> req, bool head)
       : options_(options), url_(std::move(url)), req_(std::move(req)), head_(head) {}
 
-  // Runs it to the end; ec_/why_ say how it ended.
+  // Runs it to the end; Outcome() says how it ended.
   void Run() {
-    deadline_ = std::chrono::steady_clock::now() + options_.timeout;
+    if (options_.cancel != nullptr && options_.cancel->cancelled()) {
+      stopped_reason_ = "cancelled";
+      return;
+    }
+    watch_timer_.expires_after(options_.timeout);
+    asio::co_spawn(ioc_, WatchDeadline(), asio::detached);
+    if (options_.cancel != nullptr) {
+      int fd = ::dup(options_.cancel->fd());
+      if (fd >= 0) {
+        cancel_watch_.emplace(ioc_, fd);  // owns the duplicate
+        asio::co_spawn(ioc_, WatchCancel(), asio::detached);
+      }
+    }
     asio::co_spawn(ioc_, Main(), asio::detached);
-    asio::co_spawn(ioc_, Watch(), asio::detached);
     ioc_.run();
   }
 
@@ -227,26 +243,31 @@ class Exchange {
     done_ = true;
     ec_ = ec;
     stop_ = nullptr;
-    watch_timer_.cancel();  // the watchdog ends now, not at its next tick
+    StopWatching();
   }
 
-  // Ends the exchange at the deadline or when the cancel flag is set.
-  asio::awaitable<void> Watch() {
-    while (!done_) {
-      watch_timer_.expires_after(std::chrono::milliseconds(100));
-      beast::error_code ec;
-      co_await watch_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (done_) break;
-      bool cancelled = options_.cancel != nullptr && options_.cancel->load();
-      if (cancelled || std::chrono::steady_clock::now() >= deadline_) {
-        stopped_reason_ = cancelled ? "cancelled"
-                                    : "timed out after " + std::to_string(options_.timeout.count()) + " ms (" +
-                                          stage_ + ")";
-        done_ = true;
-        if (stop_) stop_();
-        break;
-      }
-    }
+  // Ends the exchange at the deadline, or when the cancel signal fires.
+  asio::awaitable<void> WatchDeadline() {
+    beast::error_code ec;
+    co_await watch_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!done_ && !ec) Stop("timed out after " + std::to_string(options_.timeout.count()) + " ms (" + stage_ + ")");
+  }
+  asio::awaitable<void> WatchCancel() {
+    beast::error_code ec;
+    co_await cancel_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+    if (!done_ && !ec) Stop("cancelled");
+  }
+  void Stop(std::string reason) {
+    stopped_reason_ = std::move(reason);
+    done_ = true;
+    if (stop_) stop_();
+    stop_ = nullptr;
+    StopWatching();
+  }
+  void StopWatching() {
+    watch_timer_.cancel();
+    if (cancel_watch_) cancel_watch_->cancel();
   }
 
   const ClientOptions& options_;
@@ -255,8 +276,8 @@ class Exchange {
   bool head_;
   asio::io_context ioc_{1};
   asio::steady_timer watch_timer_{ioc_};
+  std::optional<asio::posix::stream_descriptor> cancel_watch_;
   http::response_parser<http::string_body> parser_;
-  std::chrono::steady_clock::time_point deadline_;
   std::function<void()> stop_;  // closes what the exchange waits on
   std::string stage_ = "starting";
   std::string stopped_reason_;
@@ -265,6 +286,25 @@ class Exchange {
   int verify_error_ = 0;
 };
 }  // namespace
+
+CancelSignal::CancelSignal() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+CancelSignal::~CancelSignal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void CancelSignal::Cancel() {
+  flag_.store(true);
+  uint64_t one = 1;
+  if (fd_ >= 0) (void)!::write(fd_, &one, sizeof one);
+}
+
+bool CancelSignal::WaitFor(std::chrono::milliseconds timeout) const {
+  if (cancelled() || fd_ < 0) return cancelled();
+  pollfd p{fd_, POLLIN, 0};
+  (void)::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(timeout.count(), INT32_MAX))));
+  return cancelled();
+}
 
 std::string ClientResponse::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {

@@ -17,13 +17,36 @@
 
 namespace kw::net {
 
+// A switch that ends requests in progress, once: Cancel() may be called from
+// any thread, or from a signal handler (it sets a flag and writes to an
+// eventfd, both async-signal-safe). A request waiting on the network wakes
+// at once; nothing polls.
+class CancelSignal {
+ public:
+  CancelSignal();
+  ~CancelSignal();
+  CancelSignal(const CancelSignal&) = delete;
+  CancelSignal& operator=(const CancelSignal&) = delete;
+
+  void Cancel();
+  bool cancelled() const { return flag_.load(); }
+  // Readable once cancelled (for poll(2) and event loops).
+  int fd() const { return fd_; }
+  // Waits up to `timeout` for Cancel(); true when cancelled.
+  bool WaitFor(std::chrono::milliseconds timeout) const;
+
+ private:
+  std::atomic<bool> flag_{false};
+  int fd_;
+};
+
 struct ClientOptions {
   std::string ca_file;  // PEM bundle to verify the server with; empty: the system's
   bool insecure = false;  // skip certificate and host name verification (tests only)
   std::chrono::milliseconds timeout{10000};  // whole exchange, connecting included
-  // When set: once it reads true, a request in progress stops within about
-  // a second (kUnavailable "... cancelled"), e.g. a long poll at shutdown.
-  const std::atomic<bool>* cancel = nullptr;
+  // When set and cancelled, a request in progress stops at once
+  // (kUnavailable "... cancelled"), e.g. a long poll at shutdown.
+  const CancelSignal* cancel = nullptr;
 };
 
 struct ClientResponse {

@@ -110,18 +110,22 @@ TEST(HttpClient, CancelFlagEndsARequestInProgress) {
   });
   auto server = StartLocal(&handler);
   ASSERT_TRUE(server);
-  std::atomic<bool> cancel{false};
+  CancelSignal cancel;
   ClientOptions options = test::ClientWith(30s);
   options.cancel = &cancel;
   std::thread stopper([&] {
     std::this_thread::sleep_for(200ms);
-    cancel.store(true);
+    cancel.Cancel();
   });
   auto r = HttpClient(options).Send("GET", LocalUrl(server->port(), "/poll"), {});
   stopper.join();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("/poll: cancelled"), std::string::npos) << r.status().ToString();
+  // Once cancelled, later requests end before they start.
+  auto later = HttpClient(options).Send("GET", LocalUrl(server->port(), "/poll"), {});
+  EXPECT_NE(later.status().message().find("cancelled"), std::string::npos) << later.status().ToString();
+  EXPECT_TRUE(cancel.WaitFor(10s));
 }
 
 TEST(HttpClient, RejectsBadInput) {
