@@ -143,7 +143,12 @@ StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config, const ne
   KW_ASSIGN_OR_RETURN(formats::PublicKey pinned,
                       ParsePinned(e.signing_key, state.dir() + "/enrollment.json: signing_key"));
   std::unique_ptr<Agent> a(new Agent(config, std::move(e), std::move(pinned), stop, std::move(log)));
-  KW_ASSIGN_OR_RETURN(a->status_, a->state_.LoadStatus());
+  auto status = a->state_.LoadStatus();
+  if (status.ok()) {
+    a->status_ = std::move(*status);
+  } else {
+    a->log_("starting with an empty status: " + status.status().message());
+  }
   KW_ASSIGN_OR_RETURN(std::optional<SignedBundle> installed, a->state_.LoadBundle());
   // bundle.json is written after the files: it is the revision installed.
   a->status_.host = a->enrollment_.host;

@@ -25,8 +25,8 @@ StatusOr<json> ReadJson(const std::string& path) {
   return j;
 }
 
-Status WriteJson(const std::string& path, const json& j, mode_t mode) {
-  return WriteFileAtomic(path, j.dump() + "\n", {.mode = mode});
+Status WriteJson(const std::string& path, const json& j, mode_t mode, bool durable = true) {
+  return WriteFileAtomic(path, j.dump() + "\n", {.mode = mode, .durable = durable});
 }
 
 // A string member, or an error naming the file and field.
@@ -134,7 +134,7 @@ Status StateDir::SaveStatus(const AgentStatus& s) const {
                     {"last_contact_us", s.last_contact_us},
                     {"last_error", s.last_error},
                     {"last_error_at_us", s.last_error_at_us}},
-                   0644);
+                   0644, /*durable=*/false);
 }
 
 StatusOr<SignedBundle> ParseBundleResponse(std::string_view body) {

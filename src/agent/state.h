@@ -75,7 +75,9 @@ class StateDir {
   StatusOr<std::optional<SignedBundle>> LoadBundle() const;
   Status SaveBundle(const SignedBundle& b) const;
 
-  // A default AgentStatus when there is no file yet.
+  // A default AgentStatus when there is no file yet. The file is written
+  // without fsync (it is rebuilt as the agent runs): after a power failure it
+  // may be empty, which is kDataLoss here.
   StatusOr<AgentStatus> LoadStatus() const;
   Status SaveStatus(const AgentStatus& s) const;
 

@@ -130,7 +130,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, const Ato
   };
   if (::fchmod(fd, options.mode) != 0) return fail(ErrnoStatus(path, errno));
   if (Status s = WriteAll(fd, data, path); !s.ok()) return fail(s);
-  if (::fsync(fd) != 0) return fail(ErrnoStatus(path, errno));
+  if (options.durable && ::fsync(fd) != 0) return fail(ErrnoStatus(path, errno));
   if (::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
@@ -149,6 +149,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, const Ato
     ::unlink(tmp.c_str());
     return ErrnoStatus(path, err);
   }
+  if (!options.durable) return OkStatus();
   int dfd = ::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);

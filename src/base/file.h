@@ -28,6 +28,10 @@ struct AtomicWriteOptions {
   // Fail with kAlreadyExists instead of replacing an existing file. The new
   // file appears with link(2), so two writers cannot both win.
   bool no_replace = false;
+  // false: no fsync of the file and its directory. The swap stays atomic for
+  // readers, but after a power failure the file may be old, empty or
+  // missing: only for files that can be rebuilt (a status file).
+  bool durable = true;
 };
 
 // Writes `data` to `path` so that a reader sees either the old file or the

@@ -570,6 +570,7 @@ StatusOr<CreatedHost> Center::CreateHost(const Actor& actor, const NewHost& h) {
 }
 
 StatusOr<HostView> Center::GetHost(std::string_view name) {
+  KW_RETURN_IF_ERROR(FlushReports());  // what a host reported reads back at once
   KW_ASSIGN_OR_RETURN(auto txn, Read());
   KW_ASSIGN_OR_RETURN(store::Host host, txn->FindHost(name));
   return ViewHost(*txn, std::move(host));
@@ -588,6 +589,7 @@ StatusOr<int64_t> Center::HostId(std::string_view name) {
 
 StatusOr<Listing<HostView>> Center::ListHosts(store::PageRequest page) {
   KW_RETURN_IF_ERROR(CheckPage(page));
+  KW_RETURN_IF_ERROR(FlushReports());
   KW_ASSIGN_OR_RETURN(auto txn, Read());
   KW_ASSIGN_OR_RETURN(auto hosts, txn->ListHosts(page));
   return Views<HostView>(std::move(hosts), page, [&](store::Host h) { return ViewHost(*txn, std::move(h)); });
@@ -656,7 +658,15 @@ Status Center::Report(const Actor& actor, int64_t host_id, const HostReport& rep
     }
     keys += formats::FormatPublicKey(parsed->key) + "\n";
   }
-  return Write(actor, [&](Txn& t, Change& c) -> Status {
+  {
+    std::lock_guard<std::mutex> lock(reports_mu_);
+    auto known = known_host_keys_.find(host_id);
+    if (known != known_host_keys_.end() && known->second == keys) {
+      pending_reports_[host_id] = {report.applied_revision, clock_.NowUnix()};
+      return OkStatus();
+    }
+  }
+  Status s = Write(actor, [&](Txn& t, Change& c) -> Status {
     KW_ASSIGN_OR_RETURN(store::Host host, t.GetHost(host_id));
     bool keys_changed = host.host_keys != keys;
     host.applied_revision = report.applied_revision;
@@ -669,6 +679,39 @@ Status Center::Report(const Actor& actor, int64_t host_id, const HostReport& rep
     if (keys_changed) c.Add("host.keys", Target("host", host.name), {{"host_keys", keys}});
     return OkStatus();
   });
+  if (s.ok()) {
+    std::lock_guard<std::mutex> lock(reports_mu_);
+    known_host_keys_[host_id] = keys;
+    pending_reports_.erase(host_id);
+  }
+  return s;
+}
+
+Status Center::FlushReports() {
+  std::map<int64_t, std::pair<int64_t, int64_t>> pending;
+  {
+    std::lock_guard<std::mutex> lock(reports_mu_);
+    pending.swap(pending_reports_);
+  }
+  if (pending.empty()) return OkStatus();
+  Status s = Write(Actor{"system", ""}, [&](Txn& t, Change& c) -> Status {
+    c.bump = false;
+    for (const auto& [host_id, noted] : pending) {
+      auto host = t.GetHost(host_id);
+      if (!host.ok() && host.status().code() == StatusCode::kNotFound) continue;  // deleted since
+      if (!host.ok()) return host.status();
+      host->applied_revision = noted.first;
+      host->last_contact = noted.second;
+      KW_RETURN_IF_ERROR(t.UpdateHost(*host));
+    }
+    return OkStatus();
+  });
+  if (!s.ok()) {
+    // Kept for the next flush, unless a newer report came meanwhile.
+    std::lock_guard<std::mutex> lock(reports_mu_);
+    for (const auto& [host_id, noted] : pending) pending_reports_.try_emplace(host_id, noted);
+  }
+  return s;
 }
 
 // --- keys

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -190,7 +191,15 @@ class Center {
   Status DeleteHost(const Actor& actor, std::string_view name);
   // A new token for the host; the old ones stop working.
   StatusOr<std::string> RotateHostToken(const Actor& actor, std::string_view name);
+  // A report whose host keys are the ones the center already has (the
+  // usual case: an agent saying which revision it applied) is only noted,
+  // and written with all others noted in one transaction by FlushReports():
+  // a fleet reporting after one change costs one store write, not one per
+  // host. Changed host keys are written (and audited) at once.
   Status Report(const Actor& actor, int64_t host_id, const HostReport& report);
+  // Writes the noted reports (keywardd calls it every sweep interval, before
+  // a host is read, and at shutdown).
+  Status FlushReports();
 
   // --- keys
   StatusOr<KeyView> AddKey(const Actor& actor, const NewKey& k);
@@ -254,6 +263,9 @@ class Center {
   std::mutex rng_mu_;
   formats::KeySigner signer_;
   std::atomic<int64_t> revision_{0};
+  std::mutex reports_mu_;  // guards the two maps below
+  std::map<int64_t, std::pair<int64_t, int64_t>> pending_reports_;  // host -> (revision, time)
+  std::map<int64_t, std::string> known_host_keys_;                  // host -> keys last written
   std::mutex mu_;  // listeners_
   std::vector<std::function<void(int64_t)>> listeners_;
   bool caching_ = true;

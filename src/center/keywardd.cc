@@ -129,6 +129,7 @@ int Run(const Config& config) {
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(config.sweep_interval_ms));
     Status s = center.Sweep().status();
+    if (s.ok()) s = center.FlushReports();
     if (s.ok()) s = center.RefreshRevision();
     if (!s.ok() && s.message() != last_error) {
       std::fprintf(stderr, "keywardd: sweep: %s\n", s.message().c_str());
@@ -137,6 +138,9 @@ int Run(const Config& config) {
   }
   std::fprintf(stderr, "keywardd: stopping\n");
   (*server)->Stop();
+  if (Status s = center.FlushReports(); !s.ok()) {
+    std::fprintf(stderr, "keywardd: reports not written: %s\n", s.message().c_str());
+  }
   return 0;
 }
 

@@ -165,12 +165,21 @@ class Exchange {
  private:
   asio::awaitable<void> Main() {
     beast::error_code ec;
-    auto tok = asio::redirect_error(asio::use_awaitable, ec);
-    tcp::resolver resolver(ioc_);
-    stop_ = [&resolver] { resolver.cancel(); };
+    // An address literal needs no lookup. A name is looked up here, on the
+    // calling thread (Asio's asynchronous lookup would start a thread for
+    // every request); the system resolver's own time limits apply.
     stage_ = "resolving " + url_.host;
-    auto endpoints = co_await resolver.async_resolve(url_.host, url_.port, tok);
-    if (ec) co_return Finish(ec);
+    tcp::resolver::results_type endpoints;
+    beast::error_code addr_ec;
+    asio::ip::address literal = asio::ip::make_address(url_.host, addr_ec);
+    uint16_t port = static_cast<uint16_t>(std::stoi(url_.port));
+    if (!addr_ec) {
+      endpoints = tcp::resolver::results_type::create(tcp::endpoint(literal, port), url_.host, url_.port);
+    } else {
+      tcp::resolver resolver(ioc_);
+      endpoints = resolver.resolve(url_.host, url_.port, ec);
+      if (ec) co_return Finish(ec);
+    }
     if (url_.tls) {
       ssl::context ctx(ssl::context::tls_client);
       ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
@@ -201,8 +210,6 @@ class Exchange {
         });
       }
       // SNI, except for address literals (RFC 6066 §3).
-      beast::error_code addr_ec;
-      (void)asio::ip::make_address(url_.host, addr_ec);
       if (addr_ec) SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str());
       co_await Talk(stream, endpoints, ec);
     } else {

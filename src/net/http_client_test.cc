@@ -162,6 +162,14 @@ TEST(HttpClient, UrlPartsReachTheServer) {
   auto q = client.Send("GET", "http://127.0.0.1:" + port + "?y=2", {});
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   EXPECT_EQ(q->body, "127.0.0.1:" + port + " /?y=2;");
+  // A name is looked up (and each address tried in turn).
+  auto named = client.Send("GET", "http://localhost:" + port + "/n", {});
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_EQ(named->body, "localhost:" + port + " /n?");
+  auto unknown = client.Send("GET", "http://no-such-host.invalid:" + port + "/", {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("resolving no-such-host.invalid"), std::string::npos)
+      << unknown.status().ToString();
   auto head = client.Send("HEAD", "http://127.0.0.1:" + port + "/h", {});
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_EQ(head->status, 200);
