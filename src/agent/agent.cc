@@ -180,8 +180,16 @@ StatusOr<Agent::Outcome> Agent::SyncOnce(int wait) {
   status_.last_contact_us = NowMicros();
   status_.last_error.clear();
   if (Status s = state_.SaveStatus(status_); !s.ok()) log_("cannot write the status: " + s.message());
-  if (reported_ < status_.revision) {
-    if (Status s = Report(); !s.ok()) log_("report of revision " + std::to_string(status_.revision) + ": " + s.message());
+  // The next long poll's after= tells the center the revision applied; a
+  // report is sent when the host keys are new to the center (at start, or
+  // changed on disk), looked at after each install.
+  if (*r == Outcome::kInstalled || !reported_keys_) {
+    std::string keys = ReadHostKeys(config_.host_key_dir);
+    if (keys != reported_keys_) {
+      if (Status s = Report(keys); !s.ok()) {
+        log_("report of revision " + std::to_string(status_.revision) + ": " + s.message());
+      }
+    }
   }
   return r;
 }
@@ -235,15 +243,15 @@ StatusOr<Agent::Outcome> Agent::Repair() {
   return Outcome::kInstalled;
 }
 
-Status Agent::Report() {
-  json body{{"applied_revision", status_.revision}, {"host_keys", ReadHostKeys(config_.host_key_dir)}};
+Status Agent::Report(const std::string& host_keys) {
+  json body{{"applied_revision", status_.revision}, {"host_keys", host_keys}};
   std::string url = Url("/report");
   KW_ASSIGN_OR_RETURN(auto r, Client(0).Send("POST", url,
                                              {{"Authorization", "Bearer " + enrollment_.token},
                                               {"Content-Type", "application/json"}},
                                              body.dump()));
   if (r.status != 204 && r.status != 200) return HttpError("POST " + url, r);
-  reported_ = status_.revision;
+  reported_keys_ = host_keys;
   return OkStatus();
 }
 

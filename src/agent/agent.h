@@ -4,8 +4,10 @@
 // Each exchange (SyncOnce): GET /api/v1/hosts/H/bundle?wait=W&after=REV with
 // the host credential; a new revision is verified (agent/verify.h), refused
 // when lower than the installed one (no rollback), installed
-// (agent/install.h), recorded in the state directory (bundle.json last), and
-// reported (POST /api/v1/hosts/H/report with the host's public host keys).
+// (agent/install.h) and recorded in the state directory (bundle.json last).
+// The next long poll's after=REV tells the center what was applied; the
+// host's public host keys are reported (POST /api/v1/hosts/H/report) at
+// start and when they change.
 // When nothing is new, installed files that were edited or removed by hand
 // are put back from the installed bundle. Anything wrong leaves the
 // installed files as they are. Installs hold the state directory's lock.
@@ -82,7 +84,7 @@ class Agent {
   // Puts back installed files that differ from the installed bundle (edited
   // or removed by hand). kInstalled when it had to.
   StatusOr<Outcome> Repair();
-  Status Report();
+  Status Report(const std::string& host_keys);
   void RecordError(const Status& s);
   std::string Url(std::string_view suffix) const;
   // A client whose time limit is the config's timeout plus `wait` seconds.
@@ -95,7 +97,7 @@ class Agent {
   LogFn log_;
   StateDir state_;
   AgentStatus status_;
-  int64_t reported_ = 0;  // the last revision the center acknowledged
+  std::optional<std::string> reported_keys_;  // host keys the center acknowledged
 };
 
 }  // namespace kw::agent

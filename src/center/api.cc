@@ -717,6 +717,8 @@ void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& c
     auto after = QueryInt(req, "after", -1, 0, INT64_MAX);
     if (!wait.ok()) return respond(ErrorResponse(wait.status()));
     if (!after.ok()) return respond(ErrorResponse(after.status()));
+    // The host's own poll says what it applied (no report call needed).
+    if (c.principal.kind == PrincipalKind::kHost) center_->NoteApplied(*host_id, *after);
     auto b = center_->Bundle(*host_id);
     if (!b.ok()) return respond(ErrorResponse(b.status()));
     std::string etag = "\"" + std::to_string(b->revision) + "\"";

@@ -687,6 +687,12 @@ Status Center::Report(const Actor& actor, int64_t host_id, const HostReport& rep
   return s;
 }
 
+void Center::NoteApplied(int64_t host_id, int64_t revision) {
+  if (revision <= 0) return;
+  std::lock_guard<std::mutex> lock(reports_mu_);
+  pending_reports_[host_id] = {revision, clock_.NowUnix()};
+}
+
 Status Center::FlushReports() {
   std::map<int64_t, std::pair<int64_t, int64_t>> pending;
   {

@@ -197,6 +197,9 @@ class Center {
   // a fleet reporting after one change costs one store write, not one per
   // host. Changed host keys are written (and audited) at once.
   Status Report(const Actor& actor, int64_t host_id, const HostReport& report);
+  // Notes that a host applied `revision` (a long poll's after=, sent by the
+  // host itself), written as a report with unchanged host keys is.
+  void NoteApplied(int64_t host_id, int64_t revision);
   // Writes the noted reports (keywardd calls it every sweep interval, before
   // a host is read, and at shutdown).
   Status FlushReports();
