@@ -94,7 +94,7 @@ before=$(grep -ho '"revision":[0-9]*' "$adir/a0/state/status.json" | cut -d: -f2
 kd_cpu() { awk '{print $14 + $15}' "/proc/$kd_pid/stat"; }
 a0=$(cpu); k0=$(kd_cpu)
 r0_us=$(now | awk '{printf "%.0f", $1 * 1000000}')
-curl -s -o /dev/null -w '' -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{}' "$url/api/v1/keys/$fleet/revoke"
 r1_us=$(now | awk '{printf "%.0f", $1 * 1000000}')
 # One process reads all status files (a process per file would take the
@@ -103,8 +103,11 @@ newer() { grep -ho '"revision":[0-9]*' "$adir"/a*/state/status.json | awk -F: -v
 for _ in $(seq 120); do sleep 0.5; [ "$(newer)" -ge "$agents" ] && break; done
 done_n=$(newer)
 a1=$(cpu); k1=$(kd_cpu)
-lat=$(grep -ho '"installed_at_us":[0-9]*' "$adir"/a*/state/status.json |
-  awk -F: -v r="$r0_us" '{ printf "%.1f\n", ($2 - r) / 1000 }' | sort -g)
+# Each status.json is one line with its keys sorted: installed_at_us comes
+# before revision. Only agents at the new revision count.
+lat=$(cat "$adir"/a*/state/status.json |
+  sed -n 's/.*"installed_at_us":\([0-9]*\).*"revision":\([0-9]*\).*/\1 \2/p' |
+  awk -v r="$r0_us" -v b="$before" '$2 > b { printf "%.1f\n", ($1 - r) / 1000 }' | sort -g)
 pct() { printf '%s\n' "$lat" | awk -v p="$1" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print v[i] }'; }
 printf 'revoke call took %.0f ms; agents at the new revision: %d of %d\n' "$(( (r1_us - r0_us) / 1000 ))" "$done_n" "$agents"
 printf 'revoke -> installed on each agent: p50 %s ms, p99 %s ms, max %s ms [target p99 < 1000 ms]\n' \
@@ -113,3 +116,4 @@ printf 'CPU spent on the revocation (until all installed and reported, polls ren
   "$(awk -v a="$a0" -v b="$a1" -v h="$hz" 'BEGIN { print (b - a) / h }')" \
   "$(awk -v a="$a0" -v b="$a1" -v h="$hz" -v n="$agents" 'BEGIN { print 1000 * (b - a) / h / n }')" \
   "$(awk -v a="$k0" -v b="$k1" -v h="$hz" 'BEGIN { print (b - a) / h }')"
+[ "$done_n" -ge "$agents" ] || { echo "only $done_n of $agents agents installed the new revision in 60 s" >&2; exit 1; }

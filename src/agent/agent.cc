@@ -216,7 +216,7 @@ StatusOr<Agent::Outcome> Agent::Apply(SignedBundle sb, const std::string& url) {
                                    ", lower than the installed " + std::to_string(status_.revision) +
                                    " (a rollback)");
   }
-  if (sb.revision == status_.revision) return Repair();
+  if (sb.revision == status_.revision) return RepairLocked(*installed);
   KW_ASSIGN_OR_RETURN(formats::Bundle b, VerifyBundle(sb, pinned_, enrollment_.host));
   KW_ASSIGN_OR_RETURN(InstallResult done, InstallBundle(b, config_.install_dir));
   KW_RETURN_IF_ERROR(state_.SaveBundle(sb));
@@ -231,15 +231,19 @@ StatusOr<Agent::Outcome> Agent::Repair() {
   KW_ASSIGN_OR_RETURN(StateLock lock, state_.Lock());
   KW_ASSIGN_OR_RETURN(std::optional<SignedBundle> installed, state_.LoadBundle());
   if (!installed) return Outcome::kUnchanged;
-  status_.revision = installed->revision;
+  return RepairLocked(*installed);
+}
+
+StatusOr<Agent::Outcome> Agent::RepairLocked(const SignedBundle& installed) {
+  status_.revision = installed.revision;
   // Checked again: bundle.json is only root's, but a file is not trusted
   // because of where it lies.
-  auto b = VerifyBundle(*installed, pinned_, enrollment_.host);
+  auto b = VerifyBundle(installed, pinned_, enrollment_.host);
   if (!b.ok()) return DataLossError(state_.dir() + "/bundle.json: " + b.status().message());
   KW_ASSIGN_OR_RETURN(InstallResult done, InstallBundle(*b, config_.install_dir));
   if (done.written == 0) return Outcome::kUnchanged;
   log_("put back " + std::to_string(done.written) + " installed file" + (done.written == 1 ? "" : "s") +
-       " that differed from revision " + std::to_string(installed->revision) + " (edited or removed by hand)");
+       " that differed from revision " + std::to_string(installed.revision) + " (edited or removed by hand)");
   return Outcome::kInstalled;
 }
 

@@ -82,8 +82,11 @@ class Agent {
   // one, verifies, installs, records.
   StatusOr<Outcome> Apply(SignedBundle sb, const std::string& url);
   // Puts back installed files that differ from the installed bundle (edited
-  // or removed by hand). kInstalled when it had to.
+  // or removed by hand). kInstalled when it had to. Repair() takes the state
+  // lock; RepairLocked() is for a caller that holds it (a second flock on
+  // another descriptor would wait for ever, even in the same process).
   StatusOr<Outcome> Repair();
+  StatusOr<Outcome> RepairLocked(const SignedBundle& installed);
   Status Report(const std::string& host_keys);
   void RecordError(const Status& s);
   std::string Url(std::string_view suffix) const;

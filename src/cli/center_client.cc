@@ -110,7 +110,15 @@ StatusOr<net::ClientResponse> CenterClient::Send(std::string_view method, const 
 
 StatusOr<json> CenterClient::Call(std::string_view method, const std::string& path, const std::optional<json>& body,
                                   const Query& query) const {
-  KW_ASSIGN_OR_RETURN(net::ClientResponse r, Send(method, path, query, body ? body->dump() : std::string()));
+  std::string text;
+  if (body) {
+    try {
+      text = body->dump();
+    } catch (const json::type_error&) {  // a command-line value that is not UTF-8
+      return InvalidArgumentError(std::string(method) + " " + path + ": an argument is not valid UTF-8");
+    }
+  }
+  KW_ASSIGN_OR_RETURN(net::ClientResponse r, Send(method, path, query, text));
   if (r.status == 204) return json(nullptr);
   json j = json::parse(r.body, nullptr, false);
   if (j.is_discarded()) {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <random>
@@ -888,6 +889,52 @@ TEST_F(BehindFakeTest, ASlowConcurrentSyncNeverRollsBackWhatTheDaemonInstalled) 
   EXPECT_EQ(env_->Installed("root").value_or("").find(bob_.base64), std::string::npos)
       << "bob's revoked key is installed again";
   EXPECT_FALSE(env_->LoginOk(bob_)) << "bob's revoked key logs in again";
+}
+
+// The daemon, stuck in backoff at R2, while an admin's `sync --once`
+// installs R3: its next poll (after=R2) gets R3, equal to what is now
+// installed. It must carry on (an earlier version took the state lock twice
+// there and hung for ever), and install the next change.
+TEST_F(BehindFakeTest, DaemonCarriesOnAfterASyncBesideItInstalledTheSameRevision) {
+  auto refused = std::make_shared<std::atomic<int>>(0);
+  auto passed = std::make_shared<std::atomic<int>>(0);
+  auto refusing = std::make_shared<std::atomic<bool>>(true);
+  CannedResponse fail;
+  fail.status = 500;
+  fail.body = R"({"error":{"code":"internal","message":"held back by the test"}})";
+  fake_->SetHandler([=](const FakeRequest& r) -> std::optional<CannedResponse> {
+    // Only the daemon's polls (the admin's sync --once asks with wait=0).
+    if (r.target.find("/bundle?") == std::string::npos || r.target.find("wait=0") != std::string::npos) {
+      return std::nullopt;
+    }
+    if (!refusing->load()) {
+      ++*passed;
+      return std::nullopt;
+    }
+    ++*refused;
+    return fail;
+  });
+  auto wait_until = [](const std::function<bool()>& done) {
+    for (auto t0 = SteadyClock::now(); !done() && SteadyClock::now() - t0 < kSettle;) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return done();
+  };
+  int64_t r2 = env_->InstalledRevision();
+  ASSERT_TRUE(env_->StartDaemon().ok());
+  ASSERT_TRUE(wait_until([&] { return refused->load() > 0; })) << "the daemon never polled";
+  SubprocessResult sync = env_->SyncOnce();
+  ASSERT_TRUE(sync.ExitedWith(2)) << sync.Describe();
+  ASSERT_GT(env_->InstalledRevision(), r2);
+  refusing->store(false);
+  // Its retry (after=R2) is answered with R3 at once; a second poll means it
+  // got past that answer.
+  EXPECT_TRUE(wait_until([&] { return passed->load() >= 2; }))
+      << "the daemon hung after an answer at the revision installed beside it:\n" << env_->DaemonLog();
+  env_->Admin("POST", "/api/v1/keys/" + std::to_string(bob_.id) + "/revoke", std::nullopt, 200);
+  int64_t r4 = env_->CenterRevision();
+  EXPECT_TRUE(env_->WaitForRevision(r4, kSettle)) << "the daemon did not install R4:\n" << env_->DaemonLog();
+  EXPECT_FALSE(env_->WaitConverged(seconds(2)).has_value());
 }
 
 // A tampered bundle (R3's signature, mallory added) served to the running

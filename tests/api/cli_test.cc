@@ -299,6 +299,9 @@ TEST_F(CliAdminTest, ServerErrorsPrintTheServersMessage) {
   SubprocessResult both = Kw({"grant", "add", "--group", "g", "--account", "a"});
   EXPECT_TRUE(both.ExitedWith(1));
   EXPECT_NE(both.err.find("--user or --team"), std::string::npos) << both.err;
+  SubprocessResult latin1 = Kw({"user", "add", "zo\xeb"});
+  EXPECT_TRUE(latin1.ExitedWith(1)) << latin1.Describe();
+  EXPECT_NE(latin1.err.find("not valid UTF-8"), std::string::npos) << latin1.err;
 
   // No server there: the message names the URL.
   SubprocessResult down = Kw({"user", "list", "--server", "http://127.0.0.1:1"});
