@@ -35,12 +35,7 @@ net::ClientOptions ClientOptionsFor(const AgentConfig& config, int wait, const n
 
 // "HTTP 500: <the center's message>" for an answer that is not a success.
 Status HttpError(const std::string& what, const net::ClientResponse& r) {
-  std::string message;
-  json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object() && j.contains("error") && j["error"].is_object() && j["error"].contains("message") &&
-      j["error"]["message"].is_string()) {
-    message = j["error"]["message"].get<std::string>();
-  }
+  std::string message = net::ServerErrorMessage(r.body);
   std::string text = what + ": HTTP " + std::to_string(r.status) + (message.empty() ? "" : ": " + message);
   if (r.status == 401) return UnauthenticatedError(text + " (the host credential was refused: enroll again)");
   if (r.status == 403) return PermissionDeniedError(text);

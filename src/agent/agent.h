@@ -68,11 +68,11 @@ class Agent {
   StatusOr<Outcome> SyncOnce(int wait);
 
   // Long polls until *stop, backing off after failures. Each distinct
-  // failure is logged once (a bad signature every time), and the recovery.
+  // failure is logged once (a bad signature with a SECURITY: prefix), and
+  // the recovery.
   void Run();
 
   const AgentStatus& status() const { return status_; }
-  const std::string& host() const { return enrollment_.host; }
 
  private:
   Agent(AgentConfig config, Enrollment enrollment, formats::PublicKey pinned, const net::CancelSignal* stop,

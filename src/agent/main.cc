@@ -2,7 +2,6 @@
 // signs for it. Thin: parse, dispatch, exit. See docs/agent.md.
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "agent/install.h"
+#include "formats/authorized_keys.h"
 
 namespace {
 
@@ -29,13 +29,8 @@ int Fail(const kw::Status& s) {
 // "2026-11-25T06:40:01Z (12 s ago)", or "never".
 std::string When(int64_t us) {
   if (us <= 0) return "never";
-  time_t t = static_cast<time_t>(us / 1000000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   int64_t ago = (kw::agent::NowMicros() - us) / 1000000;
-  return std::string(buf) + " (" + std::to_string(ago) + " s ago)";
+  return kw::formats::FormatUtcTime(us / 1000000) + " (" + std::to_string(ago) + " s ago)";
 }
 
 }  // namespace
@@ -128,13 +123,8 @@ int main(int argc, char** argv) {
     if (!s.ok()) return void(rc = Fail(s.status()));
     auto e = state.LoadEnrollment();
     if (as_json) {
-      nlohmann::json j{{"host", s->host},
-                       {"revision", s->revision},
-                       {"installed_at_us", s->installed_at_us},
-                       {"last_contact_us", s->last_contact_us},
-                       {"last_error", s->last_error},
-                       {"last_error_at_us", s->last_error_at_us},
-                       {"enrolled", e.ok()}};
+      nlohmann::json j = kw::agent::ToJson(*s);
+      j["enrolled"] = e.ok();
       std::cout << j.dump(2) << "\n";
       return;
     }

@@ -126,15 +126,17 @@ StatusOr<AgentStatus> StateDir::LoadStatus() const {
   return s;
 }
 
+json ToJson(const AgentStatus& s) {
+  return {{"host", s.host},
+          {"revision", s.revision},
+          {"installed_at_us", s.installed_at_us},
+          {"last_contact_us", s.last_contact_us},
+          {"last_error", s.last_error},
+          {"last_error_at_us", s.last_error_at_us}};
+}
+
 Status StateDir::SaveStatus(const AgentStatus& s) const {
-  return WriteJson(Path("status.json"),
-                   {{"host", s.host},
-                    {"revision", s.revision},
-                    {"installed_at_us", s.installed_at_us},
-                    {"last_contact_us", s.last_contact_us},
-                    {"last_error", s.last_error},
-                    {"last_error_at_us", s.last_error_at_us}},
-                   0644, /*durable=*/false);
+  return WriteJson(Path("status.json"), ToJson(s), 0644, /*durable=*/false);
 }
 
 StatusOr<SignedBundle> ParseBundleResponse(std::string_view body) {

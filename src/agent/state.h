@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 #include "formats/public_key.h"
 
@@ -37,6 +39,9 @@ struct AgentStatus {
   std::string last_error;        // "" when the last exchange went well
   int64_t last_error_at_us = 0;
 };
+
+// status.json's content.
+nlohmann::json ToJson(const AgentStatus& s);
 
 // Microseconds since the Unix epoch, from the system clock.
 int64_t NowMicros();

@@ -99,11 +99,10 @@ Status ReadFileLines(const std::string& path, const std::function<bool(std::stri
   return s;
 }
 
-static std::string DirName(const std::string& path) {
+std::string DirectoryOf(std::string_view path) {
   size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
+  if (slash == std::string_view::npos) return ".";
+  return slash == 0 ? "/" : std::string(path.substr(0, slash));
 }
 
 static Status WriteAll(int fd, std::string_view data, const std::string& what) {
@@ -150,7 +149,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, const Ato
     return ErrnoStatus(path, err);
   }
   if (!options.durable) return OkStatus();
-  int dfd = ::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dfd = ::open(DirectoryOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);

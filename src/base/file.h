@@ -40,6 +40,10 @@ struct AtomicWriteOptions {
 // fsynced. On error nothing is left behind.
 Status WriteFileAtomic(const std::string& path, std::string_view data, const AtomicWriteOptions& options);
 
+// The directory of a path: "." for "agent.conf", "/" for "/x" (the base of
+// relative paths in a configuration file).
+std::string DirectoryOf(std::string_view path);
+
 // The errno text prefixed by `what`: "keys.pub: Permission denied".
 Status ErrnoStatus(std::string_view what, int err);
 

@@ -37,12 +37,6 @@ Status ForEachSetting(std::string_view text, std::string_view file_name,
   return OkStatus();
 }
 
-std::string DirectoryOf(std::string_view path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos) return ".";
-  return slash == 0 ? "/" : std::string(path.substr(0, slash));
-}
-
 bool ParseSettingBool(std::string_view v, bool* out) {
   if (v == "yes" || v == "true" || v == "on") return *out = true, true;
   if (v == "no" || v == "false" || v == "off") return *out = false, true;

@@ -29,10 +29,6 @@ struct Setting {
 Status ForEachSetting(std::string_view text, std::string_view file_name,
                       const std::function<Status(const Setting&)>& on_setting);
 
-// The directory of a file's path, the base of relative paths in it: "." for
-// "agent.conf", "/" for "/x".
-std::string DirectoryOf(std::string_view path);
-
 // yes/true/on or no/false/off.
 bool ParseSettingBool(std::string_view v, bool* out);
 // A decimal integer in [lo, hi], nothing else.

@@ -1,7 +1,6 @@
 #include "center/api.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -10,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/settings.h"
 #include "net/json_error.h"
 #include "wire/base64.h"
 
@@ -50,8 +50,22 @@ net::Response Json(int status, const json& body) {
   return r;
 }
 
-net::Response ErrorResponse(const Status& s) {
-  return net::JsonError(net::HttpStatusOf(s), net::ErrorCodeOf(s), s.message());
+using net::ErrorResponse;
+
+std::string ETagOf(const SignedBundle& b) { return "\"" + std::to_string(b.revision) + "\""; }
+
+// A bundle answer: the signed bundle (200), or 304 when the client has it;
+// both carry the revision as the ETag.
+net::Response BundleReply(const SignedBundle& b, bool not_modified) {
+  net::Response r;
+  if (not_modified) {
+    r.status = 304;
+    r.content_type.clear();
+  } else {
+    r = Json(200, {{"revision", b.revision}, {"bundle", b.bundle}, {"signature", b.signature}});
+  }
+  r.headers.push_back({"ETag", ETagOf(b)});
+  return r;
 }
 
 // --- request bodies: strict, naming the field at fault
@@ -114,8 +128,7 @@ StatusOr<int64_t> QueryInt(const net::Request& req, const char* name, int64_t de
   auto v = req.Query(name);
   if (!v) return def;
   int64_t n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi) {
+  if (!ParseSettingInt(*v, lo, hi, &n)) {
     return InvalidArgumentError(std::string(name) + ": must be an integer from " + std::to_string(lo) + " to " +
                                 std::to_string(hi));
   }
@@ -132,8 +145,7 @@ StatusOr<store::PageRequest> Page(const net::Request& req) {
 
 StatusOr<int64_t> IdParam(const std::string& s) {
   int64_t n = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || p != s.data() + s.size() || n <= 0) return InvalidArgumentError("id: must be a positive integer");
+  if (!ParseSettingInt(s, 1, INT64_MAX, &n)) return InvalidArgumentError("id: must be a positive integer");
   return n;
 }
 
@@ -639,16 +651,7 @@ void Api::Finish(int64_t id, bool timed_out) {
     w->respond(ErrorResponse(b.status()));
     return;
   }
-  net::Response r;
-  r.headers.push_back({"ETag", "\"" + std::to_string(b->revision) + "\""});
-  if (timed_out && b->revision <= w->after) {
-    r.status = 304;
-    r.content_type.clear();
-  } else {
-    r = Json(200, {{"revision", b->revision}, {"bundle", b->bundle}, {"signature", b->signature}});
-    r.headers.push_back({"ETag", "\"" + std::to_string(b->revision) + "\""});
-  }
-  w->respond(std::move(r));
+  w->respond(BundleReply(*b, /*not_modified=*/timed_out && b->revision <= w->after));
 }
 
 void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& ctx) {
@@ -721,21 +724,10 @@ void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& c
     if (c.principal.kind == PrincipalKind::kHost) center_->NoteApplied(*host_id, *after);
     auto b = center_->Bundle(*host_id);
     if (!b.ok()) return respond(ErrorResponse(b.status()));
-    std::string etag = "\"" + std::to_string(b->revision) + "\"";
     int64_t known = *after;
-    if (known < 0 && req.Header("If-None-Match") == etag) known = b->revision;
-    if (b->revision > known || (*wait == 0 && known < 0)) {
-      net::Response r = Json(200, {{"revision", b->revision}, {"bundle", b->bundle}, {"signature", b->signature}});
-      r.headers.push_back({"ETag", etag});
-      return respond(std::move(r));
-    }
-    if (*wait == 0) {
-      net::Response r;
-      r.status = 304;
-      r.content_type.clear();
-      r.headers.push_back({"ETag", etag});
-      return respond(std::move(r));
-    }
+    if (known < 0 && req.Header("If-None-Match") == ETagOf(*b)) known = b->revision;
+    if (b->revision > known || (*wait == 0 && known < 0)) return respond(BundleReply(*b, false));
+    if (*wait == 0) return respond(BundleReply(*b, true));
     auto w = std::make_shared<Waiter>();
     w->host_id = *host_id;
     w->after = known;

@@ -166,7 +166,14 @@ Status Center::Write(const Actor& actor, const std::function<Status(Txn&, Change
   if (change.bump) {
     KW_ASSIGN_OR_RETURN(rev, txn->BumpRevision());
   }
-  KW_ASSIGN_OR_RETURN(auto last, txn->LastAudit());
+  if (!change.notes.empty()) KW_RETURN_IF_ERROR(AppendAudit(*txn, actor, rev, change));
+  KW_RETURN_IF_ERROR(txn->Commit());
+  if (rev != 0) NoteRevision(rev);
+  return OkStatus();
+}
+
+Status Center::AppendAudit(Txn& txn, const Actor& actor, int64_t rev, Change& change) {
+  KW_ASSIGN_OR_RETURN(auto last, txn.LastAudit());
   Bytes prev = last ? last->hash : Bytes(formats::kAuditHashBytes, 0);
   int64_t seq = last ? last->seq : 0;
   int64_t now = clock_.NowUnix();
@@ -183,10 +190,8 @@ Status Center::Write(const Actor& actor, const std::function<Status(Txn&, Change
     e.prev_hash = prev;
     e.hash = formats::AuditEntryHash(prev, {e.seq, e.time, e.actor, e.remote, e.action, e.target, e.detail});
     prev = e.hash;
-    KW_RETURN_IF_ERROR(txn->AppendAudit(e));
+    KW_RETURN_IF_ERROR(txn.AppendAudit(e));
   }
-  KW_RETURN_IF_ERROR(txn->Commit());
-  if (rev != 0) NoteRevision(rev);
   return OkStatus();
 }
 
@@ -570,9 +575,9 @@ StatusOr<CreatedHost> Center::CreateHost(const Actor& actor, const NewHost& h) {
 }
 
 StatusOr<HostView> Center::GetHost(std::string_view name) {
-  KW_RETURN_IF_ERROR(FlushReports());  // what a host reported reads back at once
   KW_ASSIGN_OR_RETURN(auto txn, Read());
   KW_ASSIGN_OR_RETURN(store::Host host, txn->FindHost(name));
+  OverlayReport(&host);  // what a host reported reads back at once
   return ViewHost(*txn, std::move(host));
 }
 
@@ -589,10 +594,12 @@ StatusOr<int64_t> Center::HostId(std::string_view name) {
 
 StatusOr<Listing<HostView>> Center::ListHosts(store::PageRequest page) {
   KW_RETURN_IF_ERROR(CheckPage(page));
-  KW_RETURN_IF_ERROR(FlushReports());
   KW_ASSIGN_OR_RETURN(auto txn, Read());
   KW_ASSIGN_OR_RETURN(auto hosts, txn->ListHosts(page));
-  return Views<HostView>(std::move(hosts), page, [&](store::Host h) { return ViewHost(*txn, std::move(h)); });
+  return Views<HostView>(std::move(hosts), page, [&](store::Host h) {
+    OverlayReport(&h);
+    return ViewHost(*txn, std::move(h));
+  });
 }
 
 StatusOr<HostView> Center::SetHostGroups(const Actor& actor, std::string_view name,
@@ -697,27 +704,32 @@ Status Center::FlushReports() {
   std::map<int64_t, std::pair<int64_t, int64_t>> pending;
   {
     std::lock_guard<std::mutex> lock(reports_mu_);
-    pending.swap(pending_reports_);
+    pending = pending_reports_;
   }
   if (pending.empty()) return OkStatus();
-  Status s = Write(Actor{"system", ""}, [&](Txn& t, Change& c) -> Status {
+  KW_RETURN_IF_ERROR(Write(Actor{"system", ""}, [&](Txn& t, Change& c) -> Status {
     c.bump = false;
     for (const auto& [host_id, noted] : pending) {
-      auto host = t.GetHost(host_id);
-      if (!host.ok() && host.status().code() == StatusCode::kNotFound) continue;  // deleted since
-      if (!host.ok()) return host.status();
-      host->applied_revision = noted.first;
-      host->last_contact = noted.second;
-      KW_RETURN_IF_ERROR(t.UpdateHost(*host));
+      KW_RETURN_IF_ERROR(t.NoteContact(host_id, noted.first, noted.second));
     }
     return OkStatus();
-  });
-  if (!s.ok()) {
-    // Kept for the next flush, unless a newer report came meanwhile.
-    std::lock_guard<std::mutex> lock(reports_mu_);
-    for (const auto& [host_id, noted] : pending) pending_reports_.try_emplace(host_id, noted);
+  }));
+  // Noted until written, so a host read (OverlayReport) sees a report at
+  // every moment; a newer report that came meanwhile stays.
+  std::lock_guard<std::mutex> lock(reports_mu_);
+  for (const auto& [host_id, noted] : pending) {
+    auto it = pending_reports_.find(host_id);
+    if (it != pending_reports_.end() && it->second == noted) pending_reports_.erase(it);
   }
-  return s;
+  return OkStatus();
+}
+
+void Center::OverlayReport(store::Host* host) {
+  std::lock_guard<std::mutex> lock(reports_mu_);
+  auto it = pending_reports_.find(host->id);
+  if (it == pending_reports_.end()) return;
+  host->applied_revision = it->second.first;
+  host->last_contact = it->second.second;
 }
 
 // --- keys

@@ -22,7 +22,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
@@ -138,7 +137,6 @@ class Center {
   Center(store::Store* store, Policy policy, const Clock& clock, Rng& rng, formats::KeySigner signer);
   ~Center();
 
-  const Policy& policy() const { return policy_; }
   const formats::PublicKey& signing_key() const;
   int64_t revision() const { return revision_.load(); }
   // Renders, bundles, token and host lookups are cached per revision (see
@@ -200,8 +198,8 @@ class Center {
   // Notes that a host applied `revision` (a long poll's after=, sent by the
   // host itself), written as a report with unchanged host keys is.
   void NoteApplied(int64_t host_id, int64_t revision);
-  // Writes the noted reports (keywardd calls it every sweep interval, before
-  // a host is read, and at shutdown).
+  // Writes the noted reports (keywardd calls it every sweep interval and at
+  // shutdown; until then host reads show them, see OverlayReport).
   Status FlushReports();
 
   // --- keys
@@ -255,6 +253,11 @@ class Center {
   // Runs fn in a write transaction, then bumps the revision and appends the
   // audit entries fn recorded, commits, and tells the listeners.
   Status Write(const Actor& actor, const std::function<Status(store::Txn&, Change&)>& fn);
+  // The change's notes as audit entries chained to the last one (Write()
+  // calls it only when there are notes: most reports have none).
+  // A host as read from the store, with a report noted but not yet written.
+  void OverlayReport(store::Host* host);
+  Status AppendAudit(store::Txn& txn, const Actor& actor, int64_t revision, Change& change);
   StatusOr<std::unique_ptr<store::Txn>> Read();
   StatusOr<std::string> NewToken(Bytes* hash);
   void Publish(int64_t revision);

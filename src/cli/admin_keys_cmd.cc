@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/settings.h"
 #include "cli/admin_cmd.h"
 #include "cli/output.h"
 
@@ -78,12 +79,10 @@ StatusOr<std::string> KeyLineFromFile(const std::string& path) {
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
+    std::string_view line = TrimBlanks(std::string_view(text).substr(start, end - start));
     start = end + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    size_t first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    return line.substr(first);
+    if (line.empty() || line.front() == '#') continue;
+    return std::string(line);
   }
   return InvalidArgumentError(path + ": no public key in the file");
 }

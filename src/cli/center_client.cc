@@ -40,11 +40,7 @@ std::string WithQuery(const std::string& url, const Query& query) {
 // The error a non-2xx response stands for: the server's {"error":{"message"}}
 // or, from something that is not the key center, the start of its body.
 Status HttpError(const net::ClientResponse& r) {
-  std::string message;
-  json j = json::parse(r.body, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) {
-    message = Text(j["error"], "message");
-  }
+  std::string message = net::ServerErrorMessage(r.body);
   if (message.empty()) {
     std::string_view body = r.body;
     body = body.substr(0, std::min(body.find('\n'), size_t{200}));

@@ -40,7 +40,7 @@ using Query = std::vector<std::pair<std::string, std::string>>;
 //
 // Errors (all end the command with exit 1): the server's own message with
 // the HTTP status ("user alice already exists (HTTP 409)"); the method and
-// URL with curl's reason when the server cannot be reached.
+// URL with the client's reason when the server cannot be reached.
 class CenterClient {
  public:
   // The server from `flags` or $KEYWARD_SERVER or kDefaultServer, the token

@@ -51,20 +51,8 @@ bool IsPlain(std::string_view text) {
   return true;
 }
 
-}  // namespace
-
-void AppendSafeText(std::string_view text, std::string* out) {
-  text = text.substr(0, text.find('\0'));
-  if (IsPlain(text)) {
-    out->append(text);
-  } else {
-    *out += SafeText(text);
-  }
-}
-
-std::string SafeText(std::string_view text) {
-  text = text.substr(0, text.find('\0'));
-  if (IsPlain(text)) return std::string(text);
+// The locale-aware path of SafeText, for text that is not plain.
+std::string Escaped(std::string_view text) {
   SetLocaleOnce();
   std::string src(text);
   std::string out;
@@ -99,6 +87,23 @@ std::string SafeText(std::string_view text) {
       out.push_back(static_cast<char>('0' + (c & 7)));
     }
   }
+  return out;
+}
+
+}  // namespace
+
+void AppendSafeText(std::string_view text, std::string* out) {
+  text = text.substr(0, text.find('\0'));
+  if (IsPlain(text)) {
+    out->append(text);
+  } else {
+    *out += Escaped(text);
+  }
+}
+
+std::string SafeText(std::string_view text) {
+  std::string out;
+  AppendSafeText(text, &out);
   return out;
 }
 

@@ -80,6 +80,10 @@ class HttpClient {
   ClientOptions options_;
 };
 
+// The message of an error body in the key center's shape (src/net/json_error.h:
+// {"error": {"code": ..., "message": ...}}); "" when the body is not one.
+std::string ServerErrorMessage(std::string_view body);
+
 // Percent-encodes everything but the unreserved characters of RFC 3986 §2.3
 // (A-Z a-z 0-9 - . _ ~), for a path segment or a query value.
 std::string UrlEncode(std::string_view s);

@@ -74,7 +74,7 @@ TEST(HttpClient, RefusedConnectionIsUnavailableAndNamesTheUrl) {
   server->Stop();
   auto r = HttpClient({}).Send("GET", url, {});
   ASSERT_FALSE(r.ok());
-  // Refused, not timed out (curl says which).
+  // Refused, not timed out (the message says which).
   EXPECT_EQ(r.status().message().find("timed out"), std::string::npos) << r.status().ToString();
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find(url), std::string::npos) << r.status().ToString();
@@ -95,8 +95,8 @@ TEST(HttpClient, TimeoutIsUnavailable) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("/slow"), std::string::npos) << r.status().ToString();
-  EXPECT_GE(took, 250ms);
-  EXPECT_LT(took, 5s);
+  EXPECT_NE(r.status().message().find("timed out after 300 ms"), std::string::npos) << r.status().ToString();
+  EXPECT_GE(took, 250ms);  // not before its time (an upper bound would measure the machine)
 }
 
 // A long poll in progress ends when its cancel flag is set (the agent's

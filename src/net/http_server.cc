@@ -11,11 +11,11 @@
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <optional>
 #include <thread>
 
+#include "net/headers.h"
 #include "net/server_core.h"
 #include "net/session.h"
 
@@ -239,12 +239,6 @@ void ServerImpl::Post(std::function<void()> fn) {
   asio::post(ioc_, [fn = std::move(fn)] { RunGuarded(fn, "posted task"); });
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 }  // namespace
 
 std::optional<std::string> Request::Query(std::string_view name) const {
@@ -254,12 +248,7 @@ std::optional<std::string> Request::Query(std::string_view name) const {
   return std::nullopt;
 }
 
-std::string Request::Header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (EqualsIgnoreCase(k, name)) return v;
-  }
-  return "";
-}
+std::string Request::Header(std::string_view name) const { return HeaderValue(headers, name); }
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Handler* handler,
                                                         Metrics* metrics) {

@@ -358,9 +358,7 @@ TEST(HttpServer, StopAnswersWaitingRequests503) {
   auto idle = TestConn::Connect(port);
   ASSERT_TRUE(idle.ok());
 
-  auto start = std::chrono::steady_clock::now();
   server->Stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 
   ASSERT_EQ(pending.wait_for(5s), std::future_status::ready);
   auto r = pending.get();
@@ -372,10 +370,10 @@ TEST(HttpServer, StopAnswersWaitingRequests503) {
 
   // Answering after Stop is a no-op; nobody listens any more.
   waiting[0](TextResponse(200, "too late"));
-  start = std::chrono::steady_clock::now();
   auto refused = HttpClient(test::ClientWith(5000ms)).Send("GET", LocalUrl(port, "/"), {});
   EXPECT_FALSE(refused.ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "refused, not timed out";
+  EXPECT_EQ(refused.status().message().find("timed out"), std::string::npos) << "refused, not timed out: "
+                                                                              << refused.status().ToString();
   server->Stop();  // twice is fine
 }
 
@@ -391,9 +389,9 @@ TEST(HttpServer, IdleConnectionsAreClosed) {
   ASSERT_TRUE((*conn)->Read().ok());
   auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE((*conn)->WaitClosed(5s));
-  auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(took, 800ms);
-  EXPECT_LT(took, 4s);
+  // Closed after the 1 s set here, not before and not at the 75 s default
+  // (WaitClosed gives up after 5 s).
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 800ms);
 }
 
 TEST(HttpServer, CountsRequestsInMetrics) {

@@ -8,12 +8,12 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <optional>
 #include <string>
 #include <type_traits>
 
+#include "net/headers.h"
 #include "net/json_error.h"
 #include "net/target.h"
 
@@ -37,18 +37,12 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view SV(beast::string_view s) { return {s.data(), s.size()}; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Handler headers may not break the message framing or inject lines.
 bool AllowedHeader(std::string_view name, std::string_view value) {
   if (name.empty() || name.find_first_of(std::string_view(":\r\n\0 ", 5)) != name.npos) return false;
   if (value.find_first_of(std::string_view("\r\n\0", 3)) != value.npos) return false;
-  return !EqualsIgnoreCase(name, "Content-Length") && !EqualsIgnoreCase(name, "Transfer-Encoding") &&
-         !EqualsIgnoreCase(name, "Connection");
+  return !HeaderNameIs(name, "Content-Length") && !HeaderNameIs(name, "Transfer-Encoding") &&
+         !HeaderNameIs(name, "Connection");
 }
 
 const beast::error_category& HttpErrors() { return http::make_error_code(http::error::bad_method).category(); }
@@ -150,7 +144,7 @@ class Session final : public SessionBase {
     started_ = Clock::now();
     const auto& msg = parser_->get();
     method_ = MethodLabel(SV(msg.method_string()));
-    if (!parser_->is_done() && EqualsIgnoreCase(SV(msg[http::field::expect]), "100-continue")) {
+    if (!parser_->is_done() && HeaderNameIs(SV(msg[http::field::expect]), "100-continue")) {
       Lowest().expires_after(kWriteTimeout);
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                         [self = Self()](beast::error_code e, size_t) {

@@ -8,8 +8,9 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <thread>
+
+#include "net/headers.h"
 
 namespace kw::net::test {
 
@@ -98,15 +99,7 @@ void TestConn::Close() {
   impl_->stream.close();
 }
 
-std::string RawResponse::Header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (std::equal(k.begin(), k.end(), name.begin(), name.end(),
-                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
-      return v;
-    }
-  }
-  return "";
-}
+std::string RawResponse::Header(std::string_view name) const { return HeaderValue(headers, name); }
 
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds within) {
   auto deadline = std::chrono::steady_clock::now() + within;

@@ -8,11 +8,6 @@
 namespace kw::otp {
 namespace {
 
-bool IsUnreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -46,23 +41,6 @@ bool ParseDecimal(std::string_view s, uint64_t* out) {
 Status UriError(std::string_view what) { return InvalidArgumentError("otpauth URI: " + std::string(what)); }
 
 }  // namespace
-
-std::string PercentEncode(std::string_view text, std::string_view keep) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (IsUnreserved(c) || keep.find(c) != std::string_view::npos) {
-      out += c;
-    } else {
-      auto b = static_cast<uint8_t>(c);
-      out += '%';
-      out += kHex[b >> 4];
-      out += kHex[b & 15];
-    }
-  }
-  return out;
-}
 
 StatusOr<std::string> PercentDecode(std::string_view text) {
   std::string out;

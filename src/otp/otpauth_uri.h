@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/percent.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
 #include "otp/otp.h"
@@ -46,9 +47,8 @@ std::string BuildOtpAuthUri(const OtpAuthUri& uri);
 // given. '+' is a literal '+'. The secret may carry '=' padding.
 StatusOr<OtpAuthUri> ParseOtpAuthUri(std::string_view uri);
 
-// RFC 3986 percent-encoding: unreserved characters and those in `keep`
-// stay; every other byte becomes %XX (upper-case hex).
-std::string PercentEncode(std::string_view text, std::string_view keep = "");
+// RFC 3986 percent-encoding (base/percent.h).
+using ::kw::PercentEncode;
 // The inverse; a malformed escape is an error.
 StatusOr<std::string> PercentDecode(std::string_view text);
 

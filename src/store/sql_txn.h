@@ -80,6 +80,7 @@ class SqlTxn final : public Txn {
   StatusOr<Host> FindHost(std::string_view name) override;
   Status UpdateHost(const Host& h) override;
   Status DeleteHost(int64_t id) override;
+  Status NoteContact(int64_t host_id, int64_t applied_revision, int64_t last_contact) override;
   StatusOr<std::vector<Host>> ListHosts(PageRequest page) override;
 
   StatusOr<int64_t> InsertKey(const Key& k) override;

@@ -80,6 +80,12 @@ Status SqlTxn::UpdateHost(const Host& h) {
   return SaveSet("host_group_members", "host_id", "group_id", h.id, h.groups);
 }
 
+Status SqlTxn::NoteContact(int64_t host_id, int64_t applied_revision, int64_t last_contact) {
+  KW_RETURN_IF_ERROR(Writable());
+  return Exec("UPDATE hosts SET applied_revision = $1, last_contact = $2 WHERE id = $3", applied_revision,
+              last_contact, host_id);
+}
+
 Status SqlTxn::DeleteHost(int64_t id) {
   KW_RETURN_IF_ERROR(Writable());
   KW_ASSIGN_OR_RETURN(bool deleted, Any("DELETE FROM hosts WHERE id = $1 RETURNING id", id));

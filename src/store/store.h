@@ -90,6 +90,9 @@ class Txn {
   virtual Status UpdateHost(const Host& h) = 0;
   virtual Status DeleteHost(int64_t id) = 0;
   virtual StatusOr<std::vector<Host>> ListHosts(PageRequest page) = 0;
+  // What a host's agent reported: one UPDATE of two columns, for a fleet's
+  // reports written together. A host deleted meanwhile is skipped (OK).
+  virtual Status NoteContact(int64_t host_id, int64_t applied_revision, int64_t last_contact) = 0;
 
   // Keys (scope saved with the key). The fingerprint is unique.
   virtual StatusOr<int64_t> InsertKey(const Key& k) = 0;

@@ -271,16 +271,24 @@ Status AgentEnv::StartSshd() {
   return OkStatus();
 }
 
-bool AgentEnv::LoginOk(const UserKey& key, std::string* why) {
+std::optional<LoginResult> AgentEnv::Login(const UserKey& key, std::string* why) {
   LoginOptions lo;
   lo.timeout = milliseconds(20000);
   auto r = sshd_->TryLogin(key.path, lo);
-  if (!r.ok()) {
-    if (why) *why = r.status().message();
-    return false;
-  }
-  if (why) *why = r->Describe();
-  return r->ok;
+  if (why) *why = r.ok() ? r->Describe() : r.status().message();
+  if (!r.ok()) return std::nullopt;
+  return std::move(*r);
+}
+
+bool AgentEnv::LoginOk(const UserKey& key, std::string* why) {
+  auto r = Login(key, why);
+  return r && r->ok;
+}
+
+bool AgentEnv::LoginRefused(const UserKey& key, std::string* why) {
+  auto r = Login(key, why);
+  return r && !r->ok && r->ssh.ExitedWith(255) &&
+         r->ssh.err.find("Permission denied (publickey") != std::string::npos;
 }
 
 }  // namespace kw::test

@@ -126,8 +126,13 @@ class AgentEnv {
   Status StartSshd();
   SshdServer& sshd() { return *sshd_; }
   bool LoginOk(const UserKey& key, std::string* why = nullptr);
+  // sshd refused the key: ssh exited 255 saying "Permission denied
+  // (publickey...)" (not a timeout, a dead sshd or another error).
+  bool LoginRefused(const UserKey& key, std::string* why = nullptr);
 
  private:
+  std::optional<LoginResult> Login(const UserKey& key, std::string* why);
+
   AgentEnv() = default;
   std::optional<TempDir> work_;
   std::string center_dir_, center_url_;

@@ -130,7 +130,7 @@ class AgentTest : public ::testing::Test {
   // the first refused attempt, or -1 after `limit`.
   int64_t MsUntilRefused(const UserKey& key, SteadyClock::time_point t0, milliseconds limit = milliseconds(15000)) {
     while (SteadyClock::now() - t0 < limit) {
-      if (!env_->LoginOk(key)) return MsSince(t0);
+      if (env_->LoginRefused(key)) return MsSince(t0);
     }
     return -1;
   }
@@ -220,7 +220,7 @@ TEST_F(AgentTest, EndToEndRevokeOffboardAndGrantEndRefuseWithinTwoSeconds) {
   EXPECT_EQ(env_->Installed("root"), std::optional<std::string>("")) << "root's file after everyone left it";
 
   // A temporary grant for carol, ending a few seconds from now.
-  int64_t ends_at = NowSeconds() + 6;
+  int64_t ends_at = NowSeconds() + 10;
   // The steady clock's reading at the end time.
   auto end_point = SteadyClock::now() + std::chrono::microseconds(ends_at * 1000000 - NowMicros());
   UserKey carol = AddGrantedUser("carol", "root", ends_at);
@@ -232,16 +232,18 @@ TEST_F(AgentTest, EndToEndRevokeOffboardAndGrantEndRefuseWithinTwoSeconds) {
   std::atomic<int64_t> gone_ms{-2};
   std::thread watch([&] { gone_ms = MsUntilGone(*env_, "root", carol.base64, end_point, milliseconds(20000)); });
   // Logins (about 0.8 s each) until shortly before the end, then none in
-  // flight at the end itself, so the first refused one measures the agent.
+  // flight at the end itself. The first refused one after the end measures
+  // sshd's own expiry-time check or the agent's removal of the line,
+  // whichever comes first; gone_ms below measures the agent alone.
   bool early_refusal = false;
-  while (SteadyClock::now() < end_point - milliseconds(1200) && !early_refusal) {
+  while (SteadyClock::now() < end_point - milliseconds(3000) && !early_refusal) {
     early_refusal = !env_->LoginOk(carol, &why);
   }
   EXPECT_FALSE(early_refusal) << "carol was refused before her grant ended: " << why;
   std::this_thread::sleep_until(end_point);
   int64_t end_ms = -1;
   while (SteadyClock::now() - end_point < seconds(15)) {
-    if (!env_->LoginOk(carol)) {
+    if (env_->LoginRefused(carol)) {
       end_ms = MsSince(end_point);
       break;
     }
@@ -314,7 +316,7 @@ TEST_F(AgentTest, EnrollmentExchangesTheTokenAndChecksTheSigningKey) {
 
   // The agent works with its own credential.
   SubprocessResult first = env_->SyncOnce();
-  EXPECT_TRUE(first.ExitedWith(2) || first.ExitedWith(0)) << first.Describe();
+  EXPECT_TRUE(first.ExitedWith(2)) << first.Describe();
   EXPECT_FALSE(env_->WaitConverged(milliseconds(0)).has_value());
   SubprocessResult again = env_->SyncOnce();
   EXPECT_TRUE(again.ExitedWith(0)) << again.Describe();
@@ -614,7 +616,7 @@ TEST_F(AgentTest, CenterDownKeepsTheFilesAndTheAgentRecoversByItself) {
   std::printf("the agent converged %lld ms after the change made once the center was back\n",
               static_cast<long long>(MsSince(t0)));
   EXPECT_FALSE(diff.has_value()) << *diff;
-  EXPECT_FALSE(env_->LoginOk(bob)) << "bob's revoked key still logs in";
+  EXPECT_TRUE(env_->LoginRefused(bob, &why)) << "bob's revoked key is not refused: " << why;
   EXPECT_TRUE(env_->LoginOk(alice, &why)) << why;
   json s = env_->StatusJson();
   EXPECT_TRUE(s.value("last_error", json()).is_null() || s.value("last_error", json()) == "")
@@ -641,7 +643,7 @@ class BehindFakeTest : public AgentTest {
     SubprocessResult enrolled = env_->Enroll(token_);
     ASSERT_TRUE(enrolled.ExitedWith(0)) << enrolled.Describe();
     SubprocessResult first = env_->SyncOnce();
-    ASSERT_TRUE(first.ExitedWith(2) || first.ExitedWith(0)) << first.Describe();
+    ASSERT_TRUE(first.ExitedWith(2)) << first.Describe();
     b1_ = env_->CenterBundle();
     bob_ = AddGrantedUser("bob");
     SubprocessResult second = env_->SyncOnce();
@@ -860,7 +862,8 @@ TEST_F(BehindFakeTest, DaemonKeepsTheFilesOnABadSignatureLogsItOnceAndRecovers) 
 }
 
 // An admin runs `sync --once` while the daemon runs, and its answer is slow
-// (here: held 3 s by the fake, then R3, validly signed). Meanwhile the center
+// (here: held by the fake until the daemon has installed R4, then R3,
+// validly signed). Meanwhile the center
 // revokes bob (R4) and the daemon installs that. The late R3 must not be
 // installed over R4: that would bring bob's revoked key back until the next
 // change.
@@ -870,25 +873,32 @@ TEST_F(BehindFakeTest, ASlowConcurrentSyncNeverRollsBackWhatTheDaemonInstalled) 
   int64_t r4 = env_->CenterRevision();
   auto held = std::make_shared<std::atomic<bool>>(false);
   CannedResponse late = BundleReply(b3_);
-  fake_->SetHandler([held, late](const FakeRequest& r) -> std::optional<CannedResponse> {
+  AgentEnv* env = env_.get();
+  fake_->SetHandler([held, late, env, r4](const FakeRequest& r) -> std::optional<CannedResponse> {
     if (r.method != "GET" || r.target.rfind("/api/v1/hosts/web1/bundle", 0) != 0) return std::nullopt;
     if (r.target.find("wait=0") == std::string::npos || held->exchange(true)) return std::nullopt;
-    std::this_thread::sleep_for(seconds(3));
+    // Held until the daemon has installed R4 (or the test gives up).
+    for (auto t0 = SteadyClock::now(); env->InstalledRevision() < r4 && SteadyClock::now() - t0 < kSettle;) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
     return late;
   });
   SubprocessResult slow;
   std::thread admin([&] { slow = env_->SyncOnce(); });
-  std::this_thread::sleep_for(milliseconds(500));
-  EXPECT_TRUE(held->load()) << "the slow sync's request did not arrive in 0.5 s";
+  for (auto t0 = SteadyClock::now(); !held->load() && SteadyClock::now() - t0 < kSettle;) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_TRUE(held->load()) << "the slow sync's request never arrived";
   bool daemon_done = env_->StartDaemon().ok() && env_->WaitForRevision(r4, kSettle);
   admin.join();
-  std::printf("the slow sync --once: %s: %s", slow.DescribeStatus().c_str(), slow.err.c_str());
+  EXPECT_TRUE(slow.ExitedWith(1)) << "the late R3 was not refused: " << slow.Describe();
   EXPECT_TRUE(daemon_done) << "the daemon never installed R4";
   auto diff = env_->WaitConverged(seconds(2));
   EXPECT_FALSE(diff.has_value()) << "after the slow sync: " << *diff;
   EXPECT_EQ(env_->Installed("root").value_or("").find(bob_.base64), std::string::npos)
       << "bob's revoked key is installed again";
-  EXPECT_FALSE(env_->LoginOk(bob_)) << "bob's revoked key logs in again";
+  std::string why;
+  EXPECT_TRUE(env_->LoginRefused(bob_, &why)) << "bob's revoked key is not refused: " << why;
 }
 
 // The daemon, stuck in backoff at R2, while an admin's `sync --once`
@@ -947,8 +957,8 @@ TEST_F(BehindFakeTest, DaemonNeverInstallsATamperedBundle) {
   ASSERT_TRUE(env_->StartDaemon().ok());
   std::this_thread::sleep_for(seconds(3));
   ExpectUnchanged();
-  EXPECT_FALSE(env_->LoginOk(mallory)) << "a key from a bundle with a bad signature logs in";
   std::string why;
+  EXPECT_TRUE(env_->LoginRefused(mallory, &why)) << "a key from a bundle with a bad signature is not refused: " << why;
   EXPECT_TRUE(env_->LoginOk(alice_, &why)) << why;
 }
 
@@ -1017,7 +1027,7 @@ TEST_F(AgentTest, FilesEditedOrRemovedByHandArePutBack) {
   SubprocessResult removed = env_->SyncOnce();
   EXPECT_TRUE(removed.ExitedWith(2)) << removed.Describe();
   EXPECT_EQ(env_->Installed("root"), good);
-  EXPECT_NE(removed.err.find("put back 1 installed file"), std::string::npos) << removed.Describe();
+  EXPECT_NE(removed.err.find("put back"), std::string::npos) << removed.Describe();
 
   {
     std::ofstream f(env_->InstalledPath("root"), std::ios::app);
@@ -1037,7 +1047,7 @@ TEST_F(AgentTest, AuthorizedKeysCommandAnswersFromDiskWithTheCenterDown) {
   UserKey bob = AddGrantedUser("bob");
   EnrollAgainstCenter();
   SubprocessResult first = env_->SyncOnce();
-  ASSERT_TRUE(first.ExitedWith(2) || first.ExitedWith(0)) << first.Describe();
+  ASSERT_TRUE(first.ExitedWith(2)) << first.Describe();
   env_->Admin("POST", "/api/v1/keys/" + std::to_string(bob.id) + "/revoke", std::nullopt, 200);
   SubprocessResult second = env_->SyncOnce();
   ASSERT_TRUE(second.ExitedWith(2)) << second.Describe();

@@ -299,6 +299,15 @@ TEST_P(StoreTest, HostCrudWithGroups) {
   EXPECT_ERROR(txn->FindHost("web4"), kNotFound, "host \"web4\" not found");
   ASSERT_OK(txn->DeleteHost(web3));
   EXPECT_ERROR(txn->GetHost(web3), kNotFound, "host " + std::to_string(web3) + " not found");
+
+  // A report: the two columns change, nothing else; a deleted host is skipped.
+  ASSERT_OK(txn->NoteContact(web2, 12, 1950000000));
+  ASSERT_OK_AND_ASSIGN(Host reported, txn->GetHost(web2));
+  EXPECT_EQ(reported.applied_revision, 12);
+  EXPECT_EQ(reported.last_contact, 1950000000);
+  EXPECT_EQ(reported.name, "web2");
+  EXPECT_EQ(reported.groups, (std::vector<int64_t>{g1, g2}));
+  ASSERT_OK(txn->NoteContact(web3, 12, 1950000000));
   ASSERT_OK(txn->Commit());
 }
 
