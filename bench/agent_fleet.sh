@@ -12,12 +12,18 @@
 #      start of the revoke call to the moment its new revision was installed
 #      (status.json installed_at_us): p50, p99, max.
 # usage: bench/agent_fleet.sh BUILD_DIR   (KW_BENCH_AGENTS=1000, KW_BENCH_IDLE=20,
-#        KW_BENCH_AGENT_DIR=DIR to put the agents' directories elsewhere, e.g. a tmpfs)
+#        KW_BENCH_AGENT_DIR=DIR to put the agents' directories elsewhere, e.g. a tmpfs,
+#        KW_BENCH_INPROC=1 to run the N agents as instances of the agent's own
+#        Agent class, a thread each, in one process (kw_bench_agent_fleet);
+#        issue 7 allows either. Resident memory is then the whole process's
+#        divided by N.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 bench_init kw-bench-fleet "$@"
 bench_require keywardd keyward-agent kw_bench_center_seed
+inproc=${KW_BENCH_INPROC:-0}
+[ "$inproc" = 0 ] || bench_require kw_bench_agent_fleet
 command -v curl >/dev/null || { echo "curl not found (scripts/install-deps.sh installs it)" >&2; exit 1; }
 agents=${KW_BENCH_AGENTS:-1000}
 idle=${KW_BENCH_IDLE:-20}
@@ -27,6 +33,7 @@ mkdir -p "$adir"
 adir=$(mktemp -d "$adir/fleet.XXXXXX")
 
 kd_pid=
+fleet_pid=
 cleanup() {
   local rc=$?
   if [ "$rc" -ne 0 ]; then
@@ -34,14 +41,18 @@ cleanup() {
     tail -5 "$work/center/log" >&2 2>/dev/null || true
     echo "agent a0's log ends:" >&2
     tail -5 "$adir/a0/log" >&2 2>/dev/null || true
+    [ -s "$adir/fleet.err" ] && { echo "kw_bench_agent_fleet's errors end:" >&2; tail -5 "$adir/fleet.err" >&2; }
   fi
   pkill -TERM -f "keyward-agent run --config $adir/" 2>/dev/null || true
+  [ -n "$fleet_pid" ] && kill "$fleet_pid" 2>/dev/null || true
   [ -n "$kd_pid" ] && kill "$kd_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$adir" "$work"
 }
 trap cleanup EXIT
-ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+# In one process, 1,000 agents hold about 5,000 descriptors (a connection
+# and its event loop each, more while a report is sent).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 d=$work/center; mkdir -p "$d"
 port=18190
@@ -54,7 +65,7 @@ fleet=$("$build/bin/kw_bench_center_seed" "sqlite:$d/center.db")
 for _ in $(seq 100); do grep -q serving "$d/log" 2>/dev/null && break; sleep 0.1; done
 fp=$(ssh-keygen -lf "$d/signing_key.pub" | awk '{print $2}')
 
-echo "keyward agent fleet bench: $agents agents, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), agents in $(df -P "$adir" | awk 'NR==2 {print $1}'), $(date -u +%FT%TZ)"
+echo "keyward agent fleet bench: $agents agents ($([ "$inproc" = 0 ] && echo "processes" || echo "in one process, a thread each")), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), agents in $(df -P "$adir" | awk 'NR==2 {print $1}'), $(date -u +%FT%TZ)"
 # 1. Enroll and start.
 for i in $(seq 0 $((agents - 1))); do
   mkdir -p "$adir/a$i"
@@ -65,9 +76,14 @@ t0=$(now)
 seq 0 $((agents - 1)) | xargs -P 8 -I{} "$build/bin/keyward-agent" enroll --config "$adir/a{}/agent.conf" \
   --token kw_bench_host_{} --signing-key-fingerprint "$fp" >/dev/null
 t1=$(now)
-for i in $(seq 0 $((agents - 1))); do
-  "$build/bin/keyward-agent" run --config "$adir/a$i/agent.conf" 2>>"$adir/a$i/log" &
-done
+if [ "$inproc" = 0 ]; then
+  for i in $(seq 0 $((agents - 1))); do
+    "$build/bin/keyward-agent" run --config "$adir/a$i/agent.conf" 2>>"$adir/a$i/log" &
+  done
+else
+  seq 0 $((agents - 1)) | sed "s|.*|$adir/a&/agent.conf|" | "$build/bin/kw_bench_agent_fleet" \
+    >"$adir/fleet.out" 2>"$adir/fleet.err" & fleet_pid=$!
+fi
 # Every agent's first bundle installed (status.json with a revision).
 installed() { cat "$adir"/a*/state/status.json 2>/dev/null | grep -c '"revision":[1-9]' || true; }
 for _ in $(seq 600); do [ "$(installed)" -ge "$agents" ] && break; sleep 0.5; done
@@ -78,13 +94,23 @@ printf 'enroll %d agents (8 at a time): %.1f s; all started and first bundle ins
 
 # 2. Idle: memory and CPU.
 sleep 2
-pids=$(pgrep -f "keyward-agent run --config $adir/" || true)
-rss=$(for p in $pids; do awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null; done)
+if [ "$inproc" = 0 ]; then
+  pids=$(pgrep -f "keyward-agent run --config $adir/" || true)
+  rss=$(for p in $pids; do awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null; done)
+else
+  pids=$fleet_pid
+  rss=$(awk -v n="$agents" '/^VmRSS/ {print $2 / n}' "/proc/$fleet_pid/status")
+fi
 cpu() { for p in $pids; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
 c0=$(cpu); sleep "$idle"; c1=$(cpu)
 hz=$(getconf CLK_TCK)
-printf 'one agent resident memory: median %.1f MB, max %.1f MB [target < 10 MB]\n' \
-  "$(printf '%s\n' "$rss" | median | awk '{print $1 / 1024}')" "$(printf '%s\n' "$rss" | sort -n | tail -1 | awk '{print $1 / 1024}')"
+if [ "$inproc" = 0 ]; then
+  printf 'one agent resident memory: median %.1f MB, max %.1f MB [target < 10 MB]\n' \
+    "$(printf '%s\n' "$rss" | median | awk '{print $1 / 1024}')" "$(printf '%s\n' "$rss" | sort -n | tail -1 | awk '{print $1 / 1024}')"
+else
+  printf 'resident memory of the one process, divided by %d agents: %.2f MB each (the 10 MB target is for an agent process: run without KW_BENCH_INPROC)\n' \
+    "$agents" "$(printf '%s\n' "$rss" | awk '{print $1 / 1024}')"
+fi
 printf 'idle CPU over %s s: all %d agents %.2f s together, %.4f%% of a core per agent\n' \
   "$idle" "$agents" "$(awk -v a="$c0" -v b="$c1" -v h="$hz" 'BEGIN { print (b - a) / h }')" \
   "$(awk -v a="$c0" -v b="$c1" -v h="$hz" -v n="$agents" -v s="$idle" 'BEGIN { print 100 * (b - a) / h / n / s }')"

@@ -101,6 +101,8 @@ class Agent {
   StateDir state_;
   AgentStatus status_;
   std::optional<std::string> reported_keys_;  // host keys the center acknowledged
+  // The polls' connection, kept open between them.
+  std::shared_ptr<net::ConnectionPool> pool_ = std::make_shared<net::ConnectionPool>();
 };
 
 }  // namespace kw::agent

@@ -54,6 +54,38 @@ using net::ErrorResponse;
 
 std::string ETagOf(const SignedBundle& b) { return "\"" + std::to_string(b.revision) + "\""; }
 
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// `s` (ASCII) as a JSON string, escaped as nlohmann::json escapes it.
+void AppendAsciiJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      default:
+        *out += "\\u00";
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xf]);
+    }
+  }
+  out->append(s.substr(run));
+  out->push_back('"');
+}
+
 // A bundle answer: the signed bundle (200), or 304 when the client has it;
 // both carry the revision as the ETag.
 net::Response BundleReply(const SignedBundle& b, bool not_modified) {
@@ -61,8 +93,19 @@ net::Response BundleReply(const SignedBundle& b, bool not_modified) {
   if (not_modified) {
     r.status = 304;
     r.content_type.clear();
-  } else {
+  } else if (!IsAscii(b.bundle) || !IsAscii(b.signature)) {
     r = Json(200, {{"revision", b.revision}, {"bundle", b.bundle}, {"signature", b.signature}});
+  } else {
+    // The same bytes Json() makes (keys in order, compact), without its
+    // byte-at-a-time UTF-8 checks: a bundle is tens of kilobytes, written
+    // to every waiting host at each change.
+    r.status = 200;
+    r.body.reserve(b.bundle.size() + b.signature.size() + b.bundle.size() / 16 + 64);
+    r.body += "{\"bundle\":";
+    AppendAsciiJsonString(b.bundle, &r.body);
+    r.body += ",\"revision\":" + std::to_string(b.revision) + ",\"signature\":";
+    AppendAsciiJsonString(b.signature, &r.body);
+    r.body += "}\n";
   }
   r.headers.push_back({"ETag", ETagOf(b)});
   return r;
@@ -592,10 +635,18 @@ Api::Api(Center* center, net::Metrics* metrics, ApiOptions options)
     metrics_->Describe("keyward_revision", "gauge", "The key center's global revision.");
     metrics_->Describe("keyward_long_polls", "gauge", "Bundle long polls waiting now.");
   }
+  waker_ = std::thread([this] { WakeLoop(); });
   center_->OnRevision([this](int64_t rev) { Wake(rev); });
 }
 
-Api::~Api() = default;
+Api::~Api() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_cv_.notify_all();
+  waker_.join();
+}
 
 int64_t Api::waiting() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -603,36 +654,46 @@ int64_t Api::waiting() const {
 }
 
 void Api::Wake(int64_t) {
-  net::ServerContext* ctx;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (waiters_.empty()) return;
   std::vector<int64_t> hosts;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ctx = ctx_;
-    if (waiters_.empty() || ctx == nullptr) return;
-    for (const auto& [id, w] : waiters_) hosts.push_back(w->host_id);
-  }
+  hosts.reserve(waiters_.size());
+  for (const auto& [id, w] : waiters_) hosts.push_back(w->host_id);
   std::sort(hosts.begin(), hosts.end());
   hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
-  // Leave the writer's thread, and render the waiting hosts in batches (one
-  // store transaction each) spread over the server's threads.
-  constexpr size_t kBatches = 2;
-  size_t per = (hosts.size() + kBatches - 1) / kBatches;
-  for (size_t start = 0; start < hosts.size(); start += per) {
-    std::vector<int64_t> batch(hosts.begin() + start, hosts.begin() + std::min(hosts.size(), start + per));
-    ctx->Post([this, batch = std::move(batch)] {
-      auto bundles = center_->Bundles(batch);
-      std::map<int64_t, int64_t> revision;  // host -> new revision (-1: error)
-      for (size_t i = 0; i < batch.size(); ++i) revision[batch[i]] = bundles[i].ok() ? bundles[i]->revision : -1;
-      std::vector<int64_t> ready;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        for (const auto& [id, w] : waiters_) {
-          auto it = revision.find(w->host_id);
-          if (it != revision.end() && (it->second < 0 || it->second > w->after)) ready.push_back(id);
-        }
+  // Small batches: one store transaction each (and at most one write, for
+  // the bundles whose content is new), answered before the next starts.
+  constexpr size_t kBatch = 25;
+  wake_batches_.clear();
+  for (size_t start = 0; start < hosts.size(); start += kBatch) {
+    wake_batches_.emplace_back(hosts.begin() + start, hosts.begin() + std::min(hosts.size(), start + kBatch));
+  }
+  std::reverse(wake_batches_.begin(), wake_batches_.end());  // taken from the back
+  wake_cv_.notify_one();
+}
+
+void Api::WakeLoop() {
+  for (;;) {
+    std::vector<int64_t> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_cv_.wait(lock, [this] { return stopping_ || !wake_batches_.empty(); });
+      if (stopping_) return;
+      batch = std::move(wake_batches_.back());
+      wake_batches_.pop_back();
+    }
+    auto bundles = center_->Bundles(batch);
+    std::map<int64_t, int64_t> revision;  // host -> new revision (-1: error)
+    for (size_t i = 0; i < batch.size(); ++i) revision[batch[i]] = bundles[i].ok() ? bundles[i]->revision : -1;
+    std::vector<int64_t> ready;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [id, w] : waiters_) {
+        auto it = revision.find(w->host_id);
+        if (it != revision.end() && (it->second < 0 || it->second > w->after)) ready.push_back(id);
       }
-      for (int64_t id : ready) Finish(id, false);
-    });
+    }
+    for (int64_t id : ready) Finish(id, false);
   }
 }
 
@@ -655,10 +716,6 @@ void Api::Finish(int64_t id, bool timed_out) {
 }
 
 void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& ctx) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ctx_ = &ctx;
-  }
   std::vector<std::string> params;
   const Route* route = nullptr;
   bool path_known = false;

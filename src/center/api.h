@@ -6,13 +6,20 @@
 //
 // Long polls (GET /api/v1/hosts/H/bundle?wait=S&after=REV) are held without a
 // thread: a waiter list woken by Center::OnRevision, and a server timer for
-// the end of the wait.
+// the end of the wait. A change is rendered for the waiting hosts by a wake
+// thread of the Api's own, in small batches, each answered as soon as it is
+// rendered: the first hosts hear of a revocation after one batch, not after
+// all of them, and the server's threads stay free to send the answers and
+// take the hosts' next polls meanwhile.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "center/center.h"
 #include "net/http_server.h"
@@ -38,6 +45,7 @@ class Api final : public net::Handler {
 
  private:
   void Wake(int64_t revision);
+  void WakeLoop();
   void Finish(int64_t id, bool timed_out);
 
   Center* center_;
@@ -46,7 +54,12 @@ class Api final : public net::Handler {
   mutable std::mutex mu_;
   int64_t next_waiter_ = 1;
   std::map<int64_t, std::shared_ptr<Waiter>> waiters_;
-  net::ServerContext* ctx_ = nullptr;  // set on the first request
+  // The wake thread's work: batches of waiting hosts to render, replaced
+  // whole by each newer revision (a newer list covers every waiter).
+  std::condition_variable wake_cv_;
+  std::vector<std::vector<int64_t>> wake_batches_;
+  bool stopping_ = false;
+  std::thread waker_;
 };
 
 }  // namespace kw::center

@@ -1041,9 +1041,11 @@ std::vector<StatusOr<SignedBundle>> Center::Bundles(const std::vector<int64_t>& 
     todo.push_back(Pending{i, {}, {}, 0, false});
   }
   if (todo.empty()) return out;
-  // Renders each pending host in `t`; the hash is over the bundle at
-  // revision 0, i.e. over its content alone.
-  auto render = [&](Txn& t, Pending& p) -> Status {
+  // Renders each pending host in `t`, read at revision `at`; the hash is
+  // over the bundle at revision 0, i.e. over its content alone. Hosts with
+  // the same groups have the same files (the rows depend on the host only
+  // through its groups): rendered once per group set and revision.
+  auto render = [&](Txn& t, int64_t at, Pending& p) -> Status {
     auto h = t.GetHost(host_ids[p.index]);
     if (!h.ok() && h.status().code() == StatusCode::kNotFound) {
       out[p.index] = h.status();
@@ -1051,8 +1053,16 @@ std::vector<StatusOr<SignedBundle>> Center::Bundles(const std::vector<int64_t>& 
       return OkStatus();
     }
     KW_RETURN_IF_ERROR(h);
-    KW_ASSIGN_OR_RETURN(auto rows, t.RenderRows(h->id, ""));
-    Rendered r = RenderAuthorizedKeys(rows, policy_, now);
+    std::string groups_key;
+    for (int64_t g : h->groups) groups_key += std::to_string(g) + ",";
+    std::optional<Rendered> shared;
+    if (caching_) shared = group_renders_.Get(groups_key, at, now);
+    if (!shared) {
+      KW_ASSIGN_OR_RETURN(auto rows, t.RenderRows(h->id, ""));
+      shared = RenderAuthorizedKeys(rows, policy_, now);
+      if (caching_) group_renders_.Put(groups_key, at, *shared, shared->valid_until);
+    }
+    Rendered& r = *shared;
     p.bundle = formats::Bundle{h->name, 0, std::move(r.accounts)};
     p.valid_until = r.valid_until;
     p.hash = crypto::Digest(crypto::HashAlg::kSha256, AsBytes(formats::EncodeBundle(p.bundle)));
@@ -1074,7 +1084,7 @@ std::vector<StatusOr<SignedBundle>> Center::Bundles(const std::vector<int64_t>& 
     read_revision = *rev;
     seen = std::max(seen, read_revision);
     for (Pending& p : todo) {
-      if (Status s = render(**txn, p); !s.ok()) return fail_all(s);
+      if (Status s = render(**txn, read_revision, p); !s.ok()) return fail_all(s);
       if (p.failed) continue;
       auto state = (*txn)->GetBundleState(host_ids[p.index]);
       if (!state.ok()) return fail_all(state.status());
@@ -1096,7 +1106,7 @@ std::vector<StatusOr<SignedBundle>> Center::Bundles(const std::vector<int64_t>& 
       KW_ASSIGN_OR_RETURN(int64_t rev, txn->Revision());
       for (Pending& p : todo) {
         if (p.failed || p.bundle.revision != 0) continue;
-        if (rev != read_revision) KW_RETURN_IF_ERROR(render(*txn, p));  // the store moved: render again
+        if (rev != read_revision) KW_RETURN_IF_ERROR(render(*txn, rev, p));  // the store moved: render again
         if (p.failed) continue;
         KW_ASSIGN_OR_RETURN(auto state, txn->GetBundleState(host_ids[p.index]));
         if (state && state->content_hash == p.hash) {

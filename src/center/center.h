@@ -28,6 +28,7 @@
 #include "base/rng.h"
 #include "base/status.h"
 #include "center/policy.h"
+#include "center/render.h"
 #include "center/revision_cache.h"
 #include "formats/signer.h"
 #include "store/store.h"
@@ -277,6 +278,7 @@ class Center {
   bool caching_ = true;
   RevisionCache<int64_t, SignedBundle> bundles_;
   RevisionCache<std::string, std::string> renders_;
+  RevisionCache<std::string, Rendered> group_renders_;  // "g1,g2," -> files (Bundles)
   RevisionCache<std::string, int64_t> host_ids_;
   RevisionCache<std::string, Principal> tokens_;
 };

@@ -3,7 +3,7 @@
 // the calling thread: resolve, connect, TLS handshake (SNI, peer and host
 // name verified), write, read; a timer ends the exchange at the deadline,
 // and the cancel signal's eventfd when it fires. One connection per request,
-// then closed. (Not libcurl: it loads some thirty shared libraries, which
+// then closed, unless a ConnectionPool keeps it for the next GET. (Not libcurl: it loads some thirty shared libraries, which
 // made every keyward run 10 ms slower and keyward-agent 4.4 MB larger.)
 #include "net/http_client.h"
 
@@ -107,11 +107,33 @@ StatusOr<Url> ParseUrl(std::string_view url) {
   return u;
 }
 
-// One exchange on its own io_context.
+}  // namespace
+
+// A connection and the event loop it lives on, kept between exchanges by a
+// ConnectionPool. Members are destroyed in reverse: the streams before the
+// TLS context they use, and both before the loop.
+struct ConnectionPool::Connection {
+  std::string key;  // the server and TLS settings (KeyOf)
+  asio::io_context ioc{1};
+  std::unique_ptr<ssl::context> ctx;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  bool open = false;  // connected, and the last response allowed another request
+};
+
+namespace {
+
+std::string KeyOf(const Url& u, const ClientOptions& o) {
+  return std::string(u.tls ? "https://" : "http://") + u.host_header + " " + (o.insecure ? "insecure" : o.ca_file);
+}
+
+// One exchange on a connection's io_context: the connection's open stream
+// when it has one, a new one otherwise.
 class Exchange {
  public:
-  Exchange(const ClientOptions& options, Url url, http::request<http::string_body> req, bool head)
-      : options_(options), url_(std::move(url)), req_(std::move(req)), head_(head) {}
+  Exchange(const ClientOptions& options, ConnectionPool::Connection& conn, Url url,
+           http::request<http::string_body> req, bool head)
+      : conn_(conn), ioc_(conn.ioc), options_(options), url_(std::move(url)), req_(std::move(req)), head_(head) {}
 
   // Runs it to the end; Outcome() says how it ended.
   void Run() {
@@ -130,6 +152,14 @@ class Exchange {
     }
     asio::co_spawn(ioc_, Main(), asio::detached);
     ioc_.run();
+    ioc_.restart();
+  }
+
+  // A reused connection the server had closed: nothing of a response came.
+  bool StaleConnection() const {
+    return reused_ && stopped_reason_.empty() && !parser_.got_some() &&
+           (ec_ == http::error::end_of_stream || ec_ == asio::error::eof || ec_ == asio::error::connection_reset ||
+            ec_ == asio::error::broken_pipe);
   }
 
   Status Outcome(const std::string& what) const {
@@ -162,6 +192,18 @@ class Exchange {
  private:
   asio::awaitable<void> Main() {
     beast::error_code ec;
+    if (conn_.open) {
+      reused_ = true;
+      conn_.open = false;  // until this response says otherwise
+      if (conn_.tls) {
+        co_await Talk(*conn_.tls, nullptr, ec);
+      } else {
+        co_await Talk(*conn_.plain, nullptr, ec);
+      }
+      co_return;
+    }
+    conn_.tls.reset();
+    conn_.plain.reset();
     // An address literal needs no lookup. A name is looked up here, on the
     // calling thread (Asio's asynchronous lookup would start a thread for
     // every request); the system resolver's own time limits apply.
@@ -178,7 +220,8 @@ class Exchange {
       if (ec) co_return Finish(ec);
     }
     if (url_.tls) {
-      ssl::context ctx(ssl::context::tls_client);
+      conn_.ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+      ssl::context& ctx = *conn_.ctx;
       ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                       ssl::context::no_tlsv1_1);
       if (options_.insecure) {
@@ -195,7 +238,7 @@ class Exchange {
           if (ec) co_return Finish(ec);
         }
       }
-      beast::ssl_stream<beast::tcp_stream> stream(ioc_, ctx);
+      beast::ssl_stream<beast::tcp_stream>& stream = conn_.tls.emplace(ioc_, ctx);
       if (!options_.insecure) {
         ssl::host_name_verification check(url_.host);
         stream.set_verify_callback([this, check](bool ok, ssl::verify_context& vc) mutable {
@@ -209,25 +252,27 @@ class Exchange {
       }
       // SNI, except for address literals (RFC 6066 §3).
       if (addr_ec) SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str());
-      co_await Talk(stream, endpoints, ec);
+      co_await Talk(stream, &endpoints, ec);
     } else {
-      beast::tcp_stream stream(ioc_);
-      co_await Talk(stream, endpoints, ec);
+      co_await Talk(conn_.plain.emplace(ioc_), &endpoints, ec);
     }
   }
 
+  // Connects first unless `endpoints` is null (a connection kept open).
   template <class Stream>
-  asio::awaitable<void> Talk(Stream& stream, const tcp::resolver::results_type& endpoints, beast::error_code& ec) {
+  asio::awaitable<void> Talk(Stream& stream, const tcp::resolver::results_type* endpoints, beast::error_code& ec) {
     auto tok = asio::redirect_error(asio::use_awaitable, ec);
     auto& socket = beast::get_lowest_layer(stream);
     stop_ = [&socket] { socket.socket().close(); };
-    stage_ = "connecting to " + url_.host_header;
-    co_await socket.async_connect(endpoints, tok);
-    if (ec) co_return Finish(ec);
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      stage_ = "TLS handshake with " + url_.host_header;
-      co_await stream.async_handshake(ssl::stream_base::client, tok);
+    if (endpoints != nullptr) {
+      stage_ = "connecting to " + url_.host_header;
+      co_await socket.async_connect(*endpoints, tok);
       if (ec) co_return Finish(ec);
+      if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+        stage_ = "TLS handshake with " + url_.host_header;
+        co_await stream.async_handshake(ssl::stream_base::client, tok);
+        if (ec) co_return Finish(ec);
+      }
     }
     stage_ = "sending the request";
     co_await http::async_write(stream, req_, tok);
@@ -240,7 +285,9 @@ class Exchange {
     co_await http::async_read(stream, buffer, parser_, tok);
     // A TLS peer that closes without close_notify after a complete message.
     if (ec == ssl::error::stream_truncated && parser_.is_done()) ec = {};
+    bool again = !ec && req_.keep_alive() && parser_.keep_alive();
     Finish(ec);
+    if (again && !done_by_stop_) conn_.open = true;
   }
 
   void Finish(beast::error_code ec) {
@@ -265,6 +312,8 @@ class Exchange {
   }
   void Stop(std::string reason) {
     stopped_reason_ = std::move(reason);
+    done_by_stop_ = true;
+    conn_.open = false;
     done_ = true;
     if (stop_) stop_();
     stop_ = nullptr;
@@ -275,11 +324,14 @@ class Exchange {
     if (cancel_watch_) cancel_watch_->cancel();
   }
 
+  ConnectionPool::Connection& conn_;
+  asio::io_context& ioc_;
   const ClientOptions& options_;
   Url url_;
   http::request<http::string_body> req_;
   bool head_;
-  asio::io_context ioc_{1};
+  bool reused_ = false;
+  bool done_by_stop_ = false;
   asio::steady_timer watch_timer_{ioc_};
   std::optional<asio::posix::stream_descriptor> cancel_watch_;
   http::response_parser<http::string_body> parser_;
@@ -291,6 +343,20 @@ class Exchange {
   int verify_error_ = 0;
 };
 }  // namespace
+
+ConnectionPool::ConnectionPool() = default;
+ConnectionPool::~ConnectionPool() = default;
+
+std::unique_ptr<ConnectionPool::Connection> ConnectionPool::Take(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!idle_ || idle_->key != key) return nullptr;
+  return std::move(idle_);
+}
+
+void ConnectionPool::Give(std::unique_ptr<Connection> c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_ = std::move(c);
+}
 
 CancelSignal::CancelSignal() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
@@ -343,14 +409,38 @@ StatusOr<ClientResponse> HttpClient::Send(std::string_view method, std::string_v
     }
     req.insert(k, v);
   }
-  req.keep_alive(false);
+  const bool pooled = options_.pool != nullptr && (method == "GET" || method == "HEAD");
+  req.keep_alive(pooled);
   req.body() = std::string(body);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") req.content_length(body.size());
 
-  Exchange exchange(options_, std::move(*u), std::move(req), method == "HEAD");
-  exchange.Run();
-  KW_RETURN_IF_ERROR(exchange.Outcome(what));
-  return exchange.TakeResponse();
+  const std::string key = KeyOf(*u, options_);
+  // Asio throws when the system refuses it a descriptor (an event loop, a
+  // socket): an error like any other failed request, not an abort.
+  try {
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<ConnectionPool::Connection> conn;
+      if (pooled) conn = options_.pool->Take(key);
+      if (!conn) {
+        conn = std::make_unique<ConnectionPool::Connection>();
+        conn->key = key;
+        if (pooled) options_.pool->NoteOpened();
+      }
+      Exchange exchange(options_, *conn, *u, pooled ? req : std::move(req), method == "HEAD");
+      exchange.Run();
+      // The server closed the kept connection while it was idle (a restart,
+      // its idle time limit): once more on a new one.
+      if (attempt == 0 && exchange.StaleConnection()) continue;
+      KW_RETURN_IF_ERROR(exchange.Outcome(what));
+      ClientResponse r = exchange.TakeResponse();
+      if (pooled && conn->open) options_.pool->Give(std::move(conn));
+      return r;
+    }
+  } catch (const boost::system::system_error& e) {
+    return UnavailableError(what + ": " + e.what());
+  } catch (const std::system_error& e) {
+    return UnavailableError(what + ": " + e.what());
+  }
 }
 
 std::string ServerErrorMessage(std::string_view body) {

@@ -3,11 +3,13 @@
 //
 // Thread safety: an HttpClient is immutable after construction; Send() may
 // be called from several threads at once (each call runs its own event loop
-// and connection; nothing is pooled).
+// and, unless a ConnectionPool lends it one, its own connection).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +42,35 @@ class CancelSignal {
   int fd_;
 };
 
+// Keeps one idle connection for the clients that share it
+// (ClientOptions::pool), for a caller that asks the same server again and
+// again: the agent's long polls. GET and HEAD requests take the idle
+// connection when it leads to the same server with the same TLS settings,
+// and give it back when the response allows (HTTP/1.1 keep-alive); a
+// connection the server closed while it was idle is retried once on a new
+// one. Other methods never reuse one. Thread-safe; a request that finds the
+// connection lent to another makes its own.
+class ConnectionPool {
+ public:
+  struct Connection;  // http_client.cc
+  ConnectionPool();
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // The idle connection to `key`, if there is one; nullptr otherwise.
+  std::unique_ptr<Connection> Take(const std::string& key);
+  void Give(std::unique_ptr<Connection> c);
+  // Connections opened for requests through this pool (for tests).
+  int64_t opened() const { return opened_.load(); }
+  void NoteOpened() { opened_.fetch_add(1); }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<Connection> idle_;
+  std::atomic<int64_t> opened_{0};
+};
+
 struct ClientOptions {
   std::string ca_file;  // PEM bundle to verify the server with; empty: the system's
   bool insecure = false;  // skip certificate and host name verification (tests only)
@@ -47,6 +78,9 @@ struct ClientOptions {
   // When set and cancelled, a request in progress stops at once
   // (kUnavailable "... cancelled"), e.g. a long poll at shutdown.
   const CancelSignal* cancel = nullptr;
+  // When set, GET and HEAD requests keep their connection open for the next
+  // request through the same pool.
+  std::shared_ptr<ConnectionPool> pool;
 };
 
 struct ClientResponse {

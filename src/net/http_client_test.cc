@@ -66,6 +66,73 @@ TEST(HttpClient, SendsMethodHeadersAndBodyAndReadsTheAnswer) {
   EXPECT_EQ(del->status, 204);
 }
 
+TEST(ConnectionPool, GetsShareOneConnectionAndOtherMethodsDoNot) {
+  std::mutex mu;
+  std::vector<std::string> seen;  // method and Connection header of each request
+  FnHandler handler([&](Request req, Responder respond, ServerContext&) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(req.method + " " + req.Header("Connection"));
+    }
+    respond(TextResponse(200, req.method + " " + req.target));
+  });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  auto pool = std::make_shared<ConnectionPool>();
+  ClientOptions o;
+  o.pool = pool;
+  HttpClient client(o);
+  for (int i = 0; i < 5; ++i) {
+    auto r = client.Send("GET", LocalUrl(server->port(), "/poll?n=" + std::to_string(i)), {});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->body, "GET /poll?n=" + std::to_string(i));
+  }
+  EXPECT_EQ(pool->opened(), 1);
+  // A POST is sent on a connection of its own, closed after it.
+  auto post = client.Send("POST", LocalUrl(server->port(), "/report"), {}, "x");
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  auto get = client.Send("GET", LocalUrl(server->port(), "/poll?n=5"), {});
+  ASSERT_TRUE(get.ok()) << get.status().ToString();
+  EXPECT_EQ(pool->opened(), 1);
+  // Another client without the pool closes its connection as before.
+  HttpClient plain({});
+  ASSERT_TRUE(plain.Send("GET", LocalUrl(server->port(), "/"), {}).ok());
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(seen.size(), 8u);
+  EXPECT_EQ(seen[0], "GET ");  // HTTP/1.1: kept open unless it says close
+  EXPECT_EQ(seen[5], "POST close");
+  EXPECT_EQ(seen[7], "GET close");
+}
+
+TEST(ConnectionPool, AConnectionTheServerClosedIsReplacedOnce) {
+  FnHandler handler([](Request req, Responder respond, ServerContext&) { respond(TextResponse(200, req.target)); });
+  auto server = StartLocal(&handler);
+  ASSERT_TRUE(server);
+  const uint16_t port = server->port();
+  auto pool = std::make_shared<ConnectionPool>();
+  ClientOptions o;
+  o.pool = pool;
+  HttpClient client(o);
+  ASSERT_TRUE(client.Send("GET", LocalUrl(port, "/a"), {}).ok());
+  // The server restarts on the same port: the idle connection is dead.
+  server->Stop();
+  server.reset();
+  ServerOptions so;
+  so.port = port;
+  so.threads = 2;
+  auto again = HttpServer::Start(so, &handler, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  auto r = client.Send("GET", LocalUrl(port, "/b"), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "/b");
+  EXPECT_EQ(pool->opened(), 2);
+  // With no server at all, the retry fails as a request would.
+  (*again)->Stop();
+  auto down = client.Send("GET", LocalUrl(port, "/c"), {});
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.status().code(), StatusCode::kUnavailable);
+}
+
 TEST(HttpClient, RefusedConnectionIsUnavailableAndNamesTheUrl) {
   FnHandler handler([](Request, Responder respond, ServerContext&) { respond(TextResponse(200, "")); });
   auto server = StartLocal(&handler);
