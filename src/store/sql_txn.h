@@ -1,7 +1,7 @@
 // SqlTxn: a Txn over one pooled connection (sql_store.h). The SQL lives in
 // sql_txn.cc (revision, users, teams, groups), sql_txn_hosts.cc (hosts,
-// keys), sql_txn_grants.cc (grants, RenderRows) and sql_txn_misc.cc
-// (tokens, audit log, bundle state).
+// keys), sql_txn_grants.cc (grants, RenderRows), sql_txn_misc.cc
+// (tokens, audit log, bundle state) and sql_txn_totp.cc (TOTP enrolments).
 //
 // Errors the contract names are found before writing: a name already taken
 // is AlreadyExists and a referenced record that does not exist is NotFound,
@@ -110,6 +110,13 @@ class SqlTxn final : public Txn {
   StatusOr<std::optional<AuditEntry>> LastAudit() override;
   Status AppendAudit(const AuditEntry& e) override;
   StatusOr<std::vector<AuditEntry>> ListAudit(PageRequest page) override;
+
+  Status PutTotp(const TotpSecret& t) override;
+  StatusOr<TotpSecret> GetTotp(int64_t user_id) override;
+  Status DeleteTotp(int64_t user_id) override;
+  StatusOr<bool> AcceptTotpStep(int64_t user_id, int64_t step) override;
+  StatusOr<bool> UseTotpScratch(int64_t user_id, ByteSpan hash) override;
+  Status SetTotpFailures(int64_t user_id, int64_t count, int64_t since) override;
 
   StatusOr<std::optional<BundleState>> GetBundleState(int64_t host_id) override;
   Status PutBundleState(const BundleState& s) override;

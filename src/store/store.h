@@ -138,6 +138,24 @@ class Txn {
   virtual Status AppendAudit(const AuditEntry& e) = 0;
   virtual StatusOr<std::vector<AuditEntry>> ListAudit(PageRequest page) = 0;  // by seq
 
+  // TOTP enrolments (one per user; deleting the user deletes it).
+  // PutTotp inserts or replaces the whole record, scratch hashes included
+  // (NotFound for a missing user). GetTotp: NotFound "TOTP of user N not
+  // found" when the user has none.
+  virtual Status PutTotp(const TotpSecret& t) = 0;
+  virtual StatusOr<TotpSecret> GetTotp(int64_t user_id) = 0;
+  virtual Status DeleteTotp(int64_t user_id) = 0;  // NotFound when none
+  // Records an accepted time step: sets last_step = step and clears the
+  // failure count, only if last_step < step, in one conditional UPDATE.
+  // False when the step (or a later one) was already accepted -- by this
+  // or any other process on the database -- or the user has no TOTP.
+  virtual StatusOr<bool> AcceptTotpStep(int64_t user_id, int64_t step) = 0;
+  // Removes one scratch code by its hash and clears the failure count;
+  // false when there is no such code (used already, or never issued).
+  virtual StatusOr<bool> UseTotpScratch(int64_t user_id, ByteSpan hash) = 0;
+  // Sets the failure counter (rate limiting). NotFound when none.
+  virtual Status SetTotpFailures(int64_t user_id, int64_t count, int64_t since) = 0;
+
   // Bundle state per host (nullopt: never rendered).
   virtual StatusOr<std::optional<BundleState>> GetBundleState(int64_t host_id) = 0;
   virtual Status PutBundleState(const BundleState& s) = 0;
