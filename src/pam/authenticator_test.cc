@@ -5,6 +5,7 @@
 #include "pam/authenticator.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -186,13 +187,93 @@ TEST_F(AuthenticatorTest, BadPermissionsOrOwnerDenyEvenWithNullok) {
   EXPECT_EQ(Run({"no_strict_owner"}), PamResult::kSuccess) << env_.AllLogs();
 }
 
-TEST_F(AuthenticatorTest, CenterModeFailsClosed) {
-  WriteSecretFile("\" TOTP_AUTH\n");
-  env_.answers = {CodeAt(10000)};
-  EXPECT_EQ(Run({"center=https://keys.example"}), PamResult::kAuthErr);
-  EXPECT_TRUE(env_.asked.empty());
-  EXPECT_NE(env_.AllLogs().find("not available"), std::string::npos) << env_.AllLogs();
+// center= mode against a fake key center.
+class FakeCenter final : public CenterTransport {
+ public:
+  std::vector<CenterRequest> requests;
+  StatusOr<CenterReply> reply = CenterReply{200, R"({"ok":true,"reason":"accepted"})"};
+  StatusOr<CenterReply> Post(const CenterRequest& r) override {
+    requests.push_back(r);
+    return reply;
+  }
+};
+
+class CenterModeTest : public AuthenticatorTest {
+ protected:
+  void SetUp() override {
+    AuthenticatorTest::SetUp();
+    token_path_ = dir_ + "/token";
+    AtomicWriteOptions o;
+    o.mode = 0600;
+    ASSERT_TRUE(WriteFileAtomic(token_path_, "kw_hosttoken\n", o).ok());
+  }
+  PamResult RunCenter(std::vector<std::string> extra = {}) {
+    std::vector<std::string> words = {"center=http://127.0.0.1:9/", "token_file=" + token_path_};
+    for (auto& e : extra) words.push_back(e);
+    std::vector<const char*> args;
+    for (auto& w : words) args.push_back(w.c_str());
+    return Authenticate(env_, args, &center_);
+  }
+  FakeCenter center_;
+  std::string token_path_;
+};
+
+TEST_F(CenterModeTest, AcceptedAndRefusedAsTheCenterSays) {
+  env_.answers = {"123456"};
+  EXPECT_EQ(RunCenter(), PamResult::kSuccess) << env_.AllLogs();
+  ASSERT_EQ(center_.requests.size(), 1u);
+  EXPECT_EQ(center_.requests[0].url, "http://127.0.0.1:9/api/v1/totp/verify");
+  EXPECT_EQ(center_.requests[0].token, "kw_hosttoken");
+  EXPECT_EQ(center_.requests[0].timeout_seconds, 5);
+  EXPECT_EQ(nlohmann::json::parse(center_.requests[0].body),
+            (nlohmann::json{{"user", env_.user}, {"code", "123456"}}));
+  EXPECT_NE(env_.AllLogs().find("Accepted verification code for " + env_.user), std::string::npos) << env_.AllLogs();
+
+  center_.reply = CenterReply{200, R"({"ok":false,"reason":"reused"})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("Invalid verification code for " + env_.user + " (key center: reused)"),
+            std::string::npos)
+      << env_.AllLogs();
+  // A 4xx (a bad token, TOTP not configured) denies whatever center_down says.
+  center_.reply = CenterReply{401, R"({"error":{"code":"unauthenticated","message":"bad token"}})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("HTTP 401: bad token"), std::string::npos) << env_.AllLogs();
+  center_.reply = CenterReply{200, "not json"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  ExpectLogsAreClean({"123456", "kw_hosttoken"});
+}
+
+TEST_F(CenterModeTest, CenterDownDeniesOrIgnoresAsConfigured) {
+  center_.reply = UnavailableError("connect 127.0.0.1:9: connection refused");
+  env_.answers = {"123456"};
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("unavailable"), std::string::npos) << env_.AllLogs();
+  EXPECT_NE(env_.AllLogs().find("denying " + env_.user), std::string::npos) << env_.AllLogs();
+  env_.asked.clear();
+  env_.logs.clear();
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kIgnore);
+  EXPECT_NE(env_.AllLogs().find("center_down=ignore"), std::string::npos) << env_.AllLogs();
   EXPECT_NE(env_.AllLogs().find(env_.user), std::string::npos);
+  center_.reply = CenterReply{503, R"({"error":{"code":"unavailable","message":"store down"}})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kIgnore);
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"center_down=deny"}), PamResult::kAuthErr);
+  ExpectLogsAreClean({"123456", "kw_hosttoken"});
+}
+
+TEST_F(CenterModeTest, TokenFileMustBePrivateAndPresent) {
+  env_.answers = {"123456"};
+  ASSERT_EQ(::chmod(token_path_.c_str(), 0644), 0);
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("readable by others"), std::string::npos) << env_.AllLogs();
+  EXPECT_TRUE(center_.requests.empty());
+  ::unlink(token_path_.c_str());
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  EXPECT_TRUE(center_.requests.empty());
 }
 
 TEST_F(AuthenticatorTest, UnknownOptionFailsClosed) {

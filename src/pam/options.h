@@ -17,8 +17,21 @@
 //
 // keyward's own:
 //   prompt=TEXT        the prompt (same as authtok_prompt)
-//   center=URL         verify with the key center instead of a local file
-//                      (not available yet: the module then denies)
+//   center=URL         verify with the key center (keywardd) instead of a
+//                      local file: POST URL/api/v1/totp/verify. The center
+//                      keeps the secrets and remembers used steps and
+//                      failures for every bastion together.
+//   token_file=PATH    (with center=) a file holding this bastion's host
+//                      token (`keyward host add`), owned by root, mode 0600
+//                      or stricter; required with center=
+//   center_down=deny|ignore  (with center=) when the center cannot be
+//                      reached or answers 5xx: deny (default), or return
+//                      PAM_IGNORE so the rest of the stack (the key alone)
+//                      decides; logged either way
+//   ca_file=PATH       (with an https center=) PEM CA bundle to verify the
+//                      center with; default: the system's
+//   center_timeout=S   (with center=) seconds for the whole request, 1..60
+//                      (default 5)
 //
 // An unknown argument is an error (the module then denies, as
 // pam_google_authenticator does). grace_period= is not implemented and
@@ -42,6 +55,10 @@ struct PamOptions {
   std::string secret = kDefaultSecretPath;
   std::optional<std::string> user;  // user=
   std::optional<std::string> center;
+  std::string token_file;
+  bool center_down_ignore = false;
+  std::string ca_file;
+  int center_timeout = 5;
   std::optional<std::string> prompt;
   mode_t allowed_perm = 0600;
   bool nullok = false;

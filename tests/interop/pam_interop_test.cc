@@ -1,7 +1,8 @@
 // pam_keyward.so loaded by the real libpam, driven by pamtester through a
 // PAM service file in /etc/pam.d (needs root): right code accepted, wrong
 // refused, reuse refused, rate limit engaged (nothing asked), scratch code
-// once, nullok with no file, center= failing closed -- and the syslog lines
+// once, nullok with no file, center= without a token failing closed (the
+// central mode itself: pam_center_test.cc) -- and the syslog lines
 // naming the user and the outcome, never the code or the secret. Codes
 // come from oathtool.
 #include <gtest/gtest.h>
@@ -135,7 +136,7 @@ TEST_F(PamInterop, PromptEchoAndCenterOption) {
   PamtesterResult r = RunPamtester(svc->name(), "root", CodeNow(), "Bastion code: ");
   EXPECT_TRUE(r.authenticated) << r.Describe();
   EXPECT_TRUE(r.prompted) << r.Describe();
-  // center= is not available yet: denied without asking.
+  // center= without token_file= is a bad argument list: denied unasked.
   auto center = Service("center=https://keys.example.invalid", true);
   ASSERT_TRUE(center);
   PamtesterResult c = RunPamtester(center->name(), "root", CodeNow());
@@ -173,7 +174,7 @@ TEST_F(PamInterop, SyslogNamesUserAndOutcomeNeverCodeOrSecret) {
   RunPamtester(center->name(), "root", code);
   std::string c;
   for (const auto& m : (*catcher)->Drain()) c += m + "\n";
-  EXPECT_NE(c.find("not available"), std::string::npos) << c;
+  EXPECT_NE(c.find("center= needs token_file="), std::string::npos) << c;
   EXPECT_NE(c.find("root"), std::string::npos) << c;
 }
 
