@@ -101,10 +101,10 @@ start_postgres() {
   local run=()
   if [ "$(id -u)" -eq 0 ]; then chown nobody:nogroup "$work/pg"; run=(setpriv --reuid=nobody --regid=nogroup --clear-groups --); fi
   "${run[@]}" "$bin/initdb" -D "$work/pg/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >/dev/null
-  "${run[@]}" "$bin/postgres" -D "$work/pg/data" -p 15442 -k "$work/pg" -c listen_addresses=127.0.0.1 \
+  "${run[@]}" "$bin/postgres" -D "$work/pg/data" -p 15452 -k "$work/pg" -c listen_addresses=127.0.0.1 \
     -c max_connections=200 -c shared_buffers=128MB >"$work/pg/log" 2>&1 &
   pg_pid=$!
-  for _ in $(seq 100); do "$bin/pg_isready" -q -h 127.0.0.1 -p 15442 && return 0; sleep 0.1; done
+  for _ in $(seq 100); do "$bin/pg_isready" -q -h 127.0.0.1 -p 15452 && return 0; sleep 0.1; done
   echo "postgres did not start: $(cat "$work/pg/log")" >&2; exit 1
 }
 # wrk's summary -> "RPS P50 P99 NON2XX" (latencies in ms)
@@ -119,8 +119,8 @@ wrk_figures() {
 echo "keyward TOTP verify bench: $users users, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c32 -d${seconds}s, $(date -u +%FT%TZ)"
 for backend in ${KW_BENCH_BACKENDS:-sqlite postgres}; do
   d="$work/$backend"; mkdir -p "$d"
-  port=$([ "$backend" = sqlite ] && echo 18190 || echo 18191)
-  if [ "$backend" = sqlite ]; then store="sqlite:$d/center.db"; else start_postgres; store="postgres://postgres@127.0.0.1:15442/postgres"; fi
+  port=$([ "$backend" = sqlite ] && echo 18290 || echo 18291)
+  if [ "$backend" = sqlite ]; then store="sqlite:$d/center.db"; else start_postgres; store="postgres://postgres@127.0.0.1:15452/postgres"; fi
   # Failures (reused) are counted per user: allow the run's share of them.
   printf 'listen = 127.0.0.1:%s\nstore = %s\nsigning_key = %s/signing_key\ntotp.rate_limit_attempts = 100\n' \
     "$port" "$store" "$d" > "$d/keywardd.conf"

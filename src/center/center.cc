@@ -163,6 +163,8 @@ Status Center::AppendAudit(Txn& txn, const Actor& actor, int64_t rev, Change& ch
   Bytes prev = last ? last->hash : Bytes(formats::kAuditHashBytes, 0);
   int64_t seq = last ? last->seq : 0;
   int64_t now = clock_.NowUnix();
+  std::vector<store::AuditEntry> entries;
+  entries.reserve(change.notes.size());
   for (auto& note : change.notes) {
     store::AuditEntry e;
     e.seq = ++seq;
@@ -177,9 +179,9 @@ Status Center::AppendAudit(Txn& txn, const Actor& actor, int64_t rev, Change& ch
     e.prev_hash = prev;
     e.hash = formats::AuditEntryHash(prev, {e.seq, e.time, e.actor, e.remote, e.action, e.target, e.detail});
     prev = e.hash;
-    KW_RETURN_IF_ERROR(txn.AppendAudit(e));
+    entries.push_back(std::move(e));
   }
-  return OkStatus();
+  return txn.AppendAudits(entries);
 }
 
 Status Center::AuditEvent(const Actor& actor, const std::string& action, const std::string& target,

@@ -337,7 +337,6 @@ class Center {
   // write transaction, commits, answers (center_totp.cc).
   void TotpWorker();
   void RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch);
-  StatusOr<TotpVerdict> VerifyOne(store::Txn& txn, Change& change, TotpJob& job, int64_t now);
   Bytes ScratchHash(int64_t user_id, std::string_view code) const;
 
   store::Store* store_;

@@ -9,7 +9,11 @@
 // group was committing costs the same sync for all of them. Within a group
 // the jobs run in arrival order, so two codes for one user in one group
 // see each other's effect exactly as in two transactions.
+#include <algorithm>
+#include <array>
 #include <future>
+#include <map>
+#include <set>
 
 #include "center/center.h"
 #include "center/change.h"
@@ -196,86 +200,156 @@ void Center::TotpWorker() {
   }
 }
 
+namespace {
+
+// One enrolled user's state while a group is decided in memory: read once,
+// changed by each of the user's codes in arrival order, written once.
+struct LiveAccount {
+  store::TotpAccount* account = nullptr;
+  std::optional<StatusOr<SecretBytes>> secret;  // opened on first use
+  int64_t last_step = -1;
+  int64_t fail_count = 0, fail_since = 0;
+  std::set<Bytes> scratch;
+  std::vector<size_t> accepted;  // jobs accepted with a time step
+  std::vector<std::pair<size_t, Bytes>> scratched;  // jobs accepted with a scratch code (hash)
+  bool touched = false;  // failure state or steps changed
+};
+
+}  // namespace
+
+// Decides every job of the group in memory from one read of the accounts,
+// then writes the outcome in a few statements: the accepted steps (the
+// conditional UPDATE, the replay guard), the used scratch codes, the
+// failure counts, the audit entries. Should the guard disagree with the
+// in-memory decision (it cannot while writers are serialised, but it is the
+// rule), the store wins: the code is refused as reused.
 void Center::RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch) {
   std::vector<StatusOr<TotpVerdict>> results(batch.size(), StatusOr<TotpVerdict>(InternalError("not run")));
   const int64_t now = clock_.NowUnix();
   Status s = Write(Actor{"system", ""}, [&](Txn& t, Change& c) -> Status {
     c.bump = false;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      results[i] = VerifyOne(t, c, *batch[i], now);
-      // A database error fails the transaction: nothing of the group holds.
-      if (!results[i].ok() && (results[i].status().code() == StatusCode::kUnavailable ||
-                               results[i].status().code() == StatusCode::kInternal)) {
-        return results[i].status();
+    std::vector<std::string> names;
+    for (const auto& job : batch) names.push_back(job->user);
+    KW_ASSIGN_OR_RETURN(std::vector<store::TotpAccount> accounts, t.FindTotpAccounts(names));
+    std::map<std::string, LiveAccount> live;
+    for (store::TotpAccount& a : accounts) {
+      LiveAccount& l = live[a.user.name];
+      l.account = &a;
+      if (a.totp) {
+        l.last_step = a.totp->last_step;
+        l.fail_count = a.totp->fail_count;
+        l.fail_since = a.totp->fail_since;
+        l.scratch.insert(a.totp->scratch_hashes.begin(), a.totp->scratch_hashes.end());
       }
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      TotpJob& job = *batch[i];
+      auto it = live.find(job.user);
+      if (it == live.end() || !it->second.account->totp) {
+        results[i] = Verdict(false, "not_enrolled");
+        continue;
+      }
+      LiveAccount& l = it->second;
+      const store::User& user = l.account->user;
+      const store::TotpSecret& rec = *l.account->totp;
+      if (user.state != store::UserState::kActive) {
+        results[i] = Verdict(false, "user_inactive");
+        continue;
+      }
+      const int64_t limit_end = l.fail_since + totp_.rate_limit_interval;
+      if (l.fail_count >= totp_.rate_limit_attempts && now < limit_end) {
+        results[i] = Verdict(false, "rate_limited", limit_end - now);
+        continue;
+      }
+      if (!l.secret) l.secret = crypto::AeadOpen(totp_key_, SealContext(user.id), rec.sealed_secret);
+      otp::TotpWindow w;
+      if (!l.secret->ok() || !otp::ParseAlgorithm(rec.algorithm, &w.algorithm)) {
+        results[i] = DataLossError("the TOTP secret of user \"" + job.user + "\" cannot be opened with this totp_key");
+        continue;
+      }
+      w.digits = rec.digits;
+      w.step = rec.period;
+      w.window = totp_.window;
+      otp::ParsedAnswer answer = otp::ParseAnswer(job.code.view(), w.digits, /*forward_pass=*/false);
+      if (answer.scratch) {
+        std::string text = otp::FormatCode(answer.scratch->value, 8);
+        Bytes hash = ScratchHash(user.id, text);
+        SecureWipe(text.data(), text.size());
+        if (l.scratch.erase(hash) > 0) {
+          l.scratched.emplace_back(i, std::move(hash));
+          l.fail_count = 0;
+          l.touched = true;
+          results[i] = Verdict(true, "accepted_scratch");
+          continue;
+        }
+      }
+      TotpVerdict v;
+      if (!answer.otp && !answer.scratch) {
+        v = Verdict(false, "malformed");
+      } else if (!answer.otp) {
+        v = Verdict(false, "invalid_code");
+      } else if (std::optional<int64_t> step = otp::MatchTotpStep((*l.secret)->span(), answer.otp->value, w, now)) {
+        if (*step > l.last_step) {
+          l.last_step = *step;
+          l.fail_count = 0;
+          l.touched = true;
+          l.accepted.push_back(i);
+          results[i] = Verdict(true, "accepted");
+          continue;
+        }
+        v = Verdict(false, "reused");
+      } else {
+        v = Verdict(false, "invalid_code");
+      }
+      // A failure: counted in the current interval, or starting a new one.
+      if (now >= limit_end) {
+        l.fail_count = 1;
+        l.fail_since = now;
+      } else {
+        ++l.fail_count;
+      }
+      l.touched = true;
+      results[i] = v;
+    }
+
+    // The writes, a few statements for the whole group.
+    std::vector<std::pair<int64_t, int64_t>> steps;
+    std::vector<std::pair<int64_t, Bytes>> scratches;
+    std::vector<std::array<int64_t, 3>> failures;
+    for (auto& [name, l] : live) {
+      if (!l.touched) continue;
+      const int64_t uid = l.account->user.id;
+      if (l.last_step > l.account->totp->last_step) steps.emplace_back(uid, l.last_step);
+      for (const auto& [job, hash] : l.scratched) scratches.emplace_back(uid, hash);
+      failures.push_back({uid, l.fail_count, l.fail_since});
+    }
+    if (!steps.empty()) {
+      KW_ASSIGN_OR_RETURN(std::vector<int64_t> won, t.AcceptTotpSteps(steps));
+      for (auto& [name, l] : live) {
+        if (l.accepted.empty() || std::binary_search(won.begin(), won.end(), l.account->user.id)) continue;
+        for (size_t job : l.accepted) results[job] = Verdict(false, "reused");
+      }
+    }
+    if (!scratches.empty()) {
+      KW_ASSIGN_OR_RETURN(auto used, t.UseTotpScratches(scratches));
+      std::set<std::pair<int64_t, Bytes>> done(used.begin(), used.end());
+      for (auto& [name, l] : live) {
+        for (const auto& [job, hash] : l.scratched) {
+          if (!done.count({l.account->user.id, hash})) results[job] = Verdict(false, "invalid_code");
+        }
+      }
+    }
+    if (!failures.empty()) KW_RETURN_IF_ERROR(t.SetTotpFailuresMany(failures));
+    // Every outcome is audited, in arrival order; never the code.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      std::string outcome = results[i].ok() ? results[i]->reason : "secret_unreadable";
+      c.notes.push_back({"totp.verify", "user:" + batch[i]->user, {{"outcome", outcome}}, batch[i]->actor});
     }
     return OkStatus();
   });
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i]->done(s.ok() ? std::move(results[i]) : StatusOr<TotpVerdict>(s));
   }
-}
-
-StatusOr<TotpVerdict> Center::VerifyOne(Txn& t, Change& c, TotpJob& job, int64_t now) {
-  TotpVerdict v;
-  auto note = [&](const TotpVerdict& verdict) {
-    c.notes.push_back({"totp.verify", "user:" + job.user, {{"outcome", verdict.reason}}, job.actor});
-    return verdict;
-  };
-  auto user = t.FindUser(job.user);
-  if (!user.ok()) {
-    if (user.status().code() != StatusCode::kNotFound) return user.status();
-    return note(Verdict(false, "not_enrolled"));
-  }
-  if (user->state != store::UserState::kActive) return note(Verdict(false, "user_inactive"));
-  auto rec = t.GetTotp(user->id);
-  if (!rec.ok()) {
-    if (rec.status().code() != StatusCode::kNotFound) return rec.status();
-    return note(Verdict(false, "not_enrolled"));
-  }
-  const int64_t limit_end = rec->fail_since + totp_.rate_limit_interval;
-  if (rec->fail_count >= totp_.rate_limit_attempts && now < limit_end) {
-    return note(Verdict(false, "rate_limited", limit_end - now));
-  }
-  auto secret = crypto::AeadOpen(totp_key_, SealContext(user->id), rec->sealed_secret);
-  if (!secret.ok()) {
-    note(Verdict(false, "secret_unreadable"));
-    return DataLossError("the TOTP secret of user \"" + job.user + "\" cannot be opened with this totp_key");
-  }
-  otp::TotpWindow w;
-  if (!otp::ParseAlgorithm(rec->algorithm, &w.algorithm)) {
-    return DataLossError("the TOTP secret of user \"" + job.user + "\" has an unknown algorithm");
-  }
-  w.digits = rec->digits;
-  w.step = rec->period;
-  w.window = totp_.window;
-
-  otp::ParsedAnswer answer = otp::ParseAnswer(job.code.view(), w.digits, /*forward_pass=*/false);
-  if (answer.scratch) {
-    std::string text = otp::FormatCode(answer.scratch->value, 8);
-    Bytes hash = ScratchHash(user->id, text);
-    SecureWipe(text.data(), text.size());
-    KW_ASSIGN_OR_RETURN(bool used, t.UseTotpScratch(user->id, hash));
-    if (used) return note(Verdict(true, "accepted_scratch"));
-  }
-  if (!answer.otp && !answer.scratch) {
-    v = Verdict(false, "malformed");
-  } else if (!answer.otp) {
-    v = Verdict(false, "invalid_code");
-  } else if (std::optional<int64_t> step = otp::MatchTotpStep(secret->span(), answer.otp->value, w, now)) {
-    KW_ASSIGN_OR_RETURN(bool fresh, t.AcceptTotpStep(user->id, *step));
-    if (fresh) return note(Verdict(true, "accepted"));
-    v = Verdict(false, "reused");
-  } else {
-    v = Verdict(false, "invalid_code");
-  }
-  // A failure: counted in the current interval, or starting a new one.
-  if (now >= limit_end) {
-    KW_RETURN_IF_ERROR(t.SetTotpFailures(user->id, 1, now));
-  } else {
-    KW_RETURN_IF_ERROR(t.SetTotpFailures(user->id, rec->fail_count + 1, rec->fail_since));
-  }
-  return note(v);
 }
 
 }  // namespace kw::center

@@ -144,6 +144,13 @@ struct TotpSecret {
   std::vector<Bytes> scratch_hashes;  // ascending bytewise
 };
 
+// A user with their TOTP enrolment (none: not enrolled), as a group of
+// verifications reads them.
+struct TotpAccount {
+  User user;
+  std::optional<TotpSecret> totp;
+};
+
 // One candidate authorized_keys line for a host: a grant on a group the
 // host is in, crossed with a key of the user the grant names (directly or
 // through a team). The store returns every such pair; the center applies

@@ -3,6 +3,8 @@
 // UseTotpScratch: each answers from the rows it touched, so two processes
 // on one database cannot both accept the same step or scratch code, even
 // apart from the serialisation of write transactions.
+#include <algorithm>
+
 #include "store/sql_txn.h"
 
 namespace kw::store {
@@ -84,6 +86,188 @@ Status SqlTxn::SetTotpFailures(int64_t user_id, int64_t count, int64_t since) {
                                         user_id, count, since));
   if (!updated) return NotFoundError("TOTP of user " + std::to_string(user_id) + " not found");
   return OkStatus();
+}
+
+// --- groups of verifications ---
+//
+// The SQL of a group is built for its size; sizes are rounded up to a few
+// steps (the last item repeated, which changes nothing) so that each
+// connection caches only a handful of statements.
+
+namespace {
+
+constexpr size_t kMaxGroupRows = 64;
+
+// Rounds n (1..kMaxGroupRows) up to 1, 4, 16 or 64.
+size_t RoundedSize(size_t n) {
+  size_t r = 1;
+  while (r < n) r *= 4;
+  return r;
+}
+
+// Splits `n` items into runs of at most kMaxGroupRows: calls f(begin, end).
+template <typename F>
+Status ForEachRun(size_t n, F&& f) {
+  for (size_t b = 0; b < n; b += kMaxGroupRows) KW_RETURN_IF_ERROR(f(b, std::min(n, b + kMaxGroupRows)));
+  return OkStatus();
+}
+
+std::string Placeholder(size_t i) { return "$" + std::to_string(i); }
+
+}  // namespace
+
+StatusOr<Stmt*> SqlTxn::QueryValues(const std::string& sql, const std::vector<Value>& values) {
+  KW_ASSIGN_OR_RETURN(Stmt * s, Prepare(sql));
+  int index = 0;
+  for (const Value& v : values) {
+    ++index;
+    if (const int64_t* i = std::get_if<int64_t>(&v)) {
+      s->BindInt(index, *i);
+    } else if (const std::string* t = std::get_if<std::string>(&v)) {
+      s->BindText(index, *t);
+    } else {
+      s->BindBlob(index, std::get<Bytes>(v));
+    }
+  }
+  return s;
+}
+
+StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<std::string>& names_in) {
+  std::vector<std::string> names = names_in;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::vector<TotpAccount> out;
+  KW_RETURN_IF_ERROR(ForEachRun(names.size(), [&](size_t b, size_t e) -> Status {
+    const size_t n = RoundedSize(e - b);
+    std::string sql = "SELECT u.id, u.name, u.email, u.state, u.created, u.updated, t.user_id, t.sealed_secret,"
+                      " t.algorithm, t.digits, t.period, t.last_step, t.fail_count, t.fail_since, t.created"
+                      " FROM users u LEFT JOIN totp_secrets t ON t.user_id = u.id WHERE u.name IN (";
+    std::vector<Value> values;
+    for (size_t i = 0; i < n; ++i) {
+      sql += (i ? ", " : "") + Placeholder(i + 1);
+      values.emplace_back(names[std::min(b + i, e - 1)]);
+    }
+    sql += ")";
+    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
+    for (;;) {
+      KW_ASSIGN_OR_RETURN(bool row, Next(s));
+      if (!row) return OkStatus();
+      Row r(s);
+      TotpAccount& a = out.emplace_back();
+      KW_RETURN_IF_ERROR(ReadUser(r, &a.user));
+      if (r.IsNull()) continue;
+      TotpSecret t;
+      t.user_id = r.Int();
+      t.sealed_secret = r.Blob();
+      t.algorithm = r.Text();
+      t.digits = static_cast<int>(r.Int());
+      t.period = r.Int();
+      t.last_step = r.Int();
+      t.fail_count = r.Int();
+      t.fail_since = r.Int();
+      t.created = r.Int();
+      a.totp = std::move(t);
+    }
+  }));
+  std::sort(out.begin(), out.end(), [](const TotpAccount& x, const TotpAccount& y) { return x.user.id < y.user.id; });
+  std::vector<int64_t> enrolled;
+  for (const TotpAccount& a : out) {
+    if (a.totp) enrolled.push_back(a.user.id);
+  }
+  KW_RETURN_IF_ERROR(ForEachRun(enrolled.size(), [&](size_t b, size_t e) -> Status {
+    const size_t n = RoundedSize(e - b);
+    std::string sql = "SELECT user_id, hash FROM totp_scratch_codes WHERE user_id IN (";
+    std::vector<Value> values;
+    for (size_t i = 0; i < n; ++i) {
+      sql += (i ? ", " : "") + Placeholder(i + 1);
+      values.emplace_back(enrolled[std::min(b + i, e - 1)]);
+    }
+    sql += ") ORDER BY user_id, hash";
+    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
+    for (;;) {
+      KW_ASSIGN_OR_RETURN(bool row, Next(s));
+      if (!row) return OkStatus();
+      int64_t uid = s->Int(0);
+      auto it = std::lower_bound(out.begin(), out.end(), uid,
+                                 [](const TotpAccount& a, int64_t id) { return a.user.id < id; });
+      if (it != out.end() && it->user.id == uid && it->totp) it->totp->scratch_hashes.push_back(s->Blob(1));
+    }
+  }));
+  return out;
+}
+
+StatusOr<std::vector<int64_t>> SqlTxn::AcceptTotpSteps(const std::vector<std::pair<int64_t, int64_t>>& steps) {
+  KW_RETURN_IF_ERROR(Writable());
+  std::vector<int64_t> won;
+  KW_RETURN_IF_ERROR(ForEachRun(steps.size(), [&](size_t b, size_t e) -> Status {
+    const size_t n = RoundedSize(e - b);
+    std::string sql = "UPDATE totp_secrets SET last_step = v.step, fail_count = 0 FROM (";
+    std::vector<Value> values;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& [uid, step] = steps[std::min(b + i, e - 1)];
+      sql += std::string(i ? " UNION ALL " : "") + "SELECT CAST(" + Placeholder(2 * i + 1) + " AS BIGINT) AS uid, CAST(" +
+             Placeholder(2 * i + 2) + " AS BIGINT) AS step";
+      values.emplace_back(uid);
+      values.emplace_back(step);
+    }
+    sql += ") AS v WHERE user_id = v.uid AND last_step < v.step RETURNING user_id";
+    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
+    for (;;) {
+      KW_ASSIGN_OR_RETURN(bool row, Next(s));
+      if (!row) return OkStatus();
+      won.push_back(s->Int(0));
+    }
+  }));
+  std::sort(won.begin(), won.end());
+  won.erase(std::unique(won.begin(), won.end()), won.end());
+  return won;
+}
+
+StatusOr<std::vector<std::pair<int64_t, Bytes>>> SqlTxn::UseTotpScratches(
+    const std::vector<std::pair<int64_t, Bytes>>& codes) {
+  KW_RETURN_IF_ERROR(Writable());
+  std::vector<std::pair<int64_t, Bytes>> used;
+  KW_RETURN_IF_ERROR(ForEachRun(codes.size(), [&](size_t b, size_t e) -> Status {
+    const size_t n = RoundedSize(e - b);
+    std::string sql = "DELETE FROM totp_scratch_codes WHERE ";
+    std::vector<Value> values;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& [uid, hash] = codes[std::min(b + i, e - 1)];
+      sql += std::string(i ? " OR " : "") + "(user_id = " + Placeholder(2 * i + 1) + " AND hash = " +
+             Placeholder(2 * i + 2) + ")";
+      values.emplace_back(uid);
+      values.emplace_back(hash);
+    }
+    sql += " RETURNING user_id, hash";
+    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
+    for (;;) {
+      KW_ASSIGN_OR_RETURN(bool row, Next(s));
+      if (!row) return OkStatus();
+      used.emplace_back(s->Int(0), s->Blob(1));
+    }
+  }));
+  return used;
+}
+
+Status SqlTxn::SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& failures) {
+  KW_RETURN_IF_ERROR(Writable());
+  return ForEachRun(failures.size(), [&](size_t b, size_t e) -> Status {
+    const size_t n = RoundedSize(e - b);
+    std::string sql = "UPDATE totp_secrets SET fail_count = v.c, fail_since = v.s FROM (";
+    std::vector<Value> values;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& f = failures[std::min(b + i, e - 1)];
+      sql += std::string(i ? " UNION ALL " : "") + "SELECT CAST(" + Placeholder(3 * i + 1) + " AS BIGINT) AS uid, CAST(" +
+             Placeholder(3 * i + 2) + " AS BIGINT) AS c, CAST(" + Placeholder(3 * i + 3) + " AS BIGINT) AS s";
+      for (int64_t x : f) values.emplace_back(x);
+    }
+    sql += ") AS v WHERE user_id = v.uid";
+    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
+    for (;;) {
+      KW_ASSIGN_OR_RETURN(bool row, Next(s));
+      if (!row) return OkStatus();
+    }
+  });
 }
 
 #undef KW_TOTP_COLUMNS

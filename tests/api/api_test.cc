@@ -664,6 +664,40 @@ TEST_P(TotpApiTest, RateLimitScratchCodesReenrolAndRemoval) {
   EXPECT_EQ(Verify(bastion, "dave", OathCode(d["secret"])).json["reason"], "user_inactive");
 }
 
+// Codes arriving together are decided in one group: one code sent many
+// times at once is still accepted once, and a right and a wrong code of two
+// users in the same group each get their own answer.
+TEST_P(TotpApiTest, ConcurrentCodesInOneGroupAreDecidedInOrder) {
+  std::string bastion = Host("bastion1");
+  json a = Enroll("alice"), b = Enroll("bob");
+  const std::string code_a = OathCode(a["secret"]), code_b = OathCode(b["secret"]);
+  std::atomic<int> accepted_a{0}, refused_a{0}, limited_a{0}, accepted_b{0}, wrong_b{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      if (i % 3 == 2) {
+        auto r = Verify(bastion, "bob", i == 2 ? code_b : WrongCode(b["secret"]));
+        if (r.json.value("reason", "") == "accepted") ++accepted_b;
+        if (r.json.value("reason", "") == "invalid_code") ++wrong_b;
+        return;
+      }
+      auto r = Verify(bastion, "alice", code_a);
+      if (r.json.value("reason", "") == "accepted") ++accepted_a;
+      if (r.json.value("reason", "") == "reused") ++refused_a;
+      if (r.json.value("reason", "") == "rate_limited") ++limited_a;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted_a.load(), 1);
+  // Seven refusals: five replays, then the rate limit (5 per 30 s here).
+  EXPECT_EQ(refused_a.load(), 5);
+  EXPECT_EQ(limited_a.load(), 2);
+  EXPECT_EQ(accepted_b.load(), 1);
+  EXPECT_EQ(wrong_b.load(), 3);
+  EXPECT_EQ(AuditOf("totp.verify").size(), 12u);
+  EXPECT_EQ(center_->Admin("GET", "/api/v1/audit/verify").json["ok"], true);
+}
+
 TEST_P(TotpApiTest, BadRequestsAndAuthorization) {
   std::string bastion = Host("bastion1");
   Enroll("erin");

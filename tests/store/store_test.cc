@@ -862,6 +862,99 @@ TEST_P(StoreTest, TotpScratchCodesWorkOnceAndFailuresAreKept) {
   EXPECT_EQ(read->AcceptTotpStep(uid, 5).status().code(), StatusCode::kFailedPrecondition);
 }
 
+TEST_P(StoreTest, TotpGroupOperations) {
+  auto txn = Write();
+  std::vector<int64_t> ids;
+  // 70 enrolled users (more than one run of 64 rows), one without TOTP.
+  for (int i = 0; i < 70; ++i) {
+    ASSERT_OK_AND_ASSIGN(int64_t uid, txn->InsertUser(MakeUser("u" + std::to_string(i))));
+    TotpSecret t = MakeTotp(uid);
+    t.scratch_hashes = {Bytes(32, static_cast<uint8_t>(i)), Bytes(32, 0xee)};
+    ASSERT_OK(txn->PutTotp(t));
+    ids.push_back(uid);
+  }
+  ASSERT_OK_AND_ASSIGN(int64_t plain, txn->InsertUser(MakeUser("plain")));
+  std::vector<std::string> names = {"u3", "nobody", "plain", "u3", "u69"};
+  for (int i = 0; i < 70; ++i) names.push_back("u" + std::to_string(i));
+  ASSERT_OK_AND_ASSIGN(std::vector<TotpAccount> accounts, txn->FindTotpAccounts(names));
+  ASSERT_EQ(accounts.size(), 71u);  // each once, "nobody" left out
+  for (size_t i = 0; i + 1 < accounts.size(); ++i) EXPECT_LT(accounts[i].user.id, accounts[i + 1].user.id);
+  for (const TotpAccount& a : accounts) {
+    if (a.user.id == plain) {
+      EXPECT_FALSE(a.totp);
+      continue;
+    }
+    ASSERT_TRUE(a.totp) << a.user.name;
+    EXPECT_EQ(a.totp->user_id, a.user.id);
+    EXPECT_EQ(a.totp->algorithm, "SHA256");
+    EXPECT_EQ(a.totp->scratch_hashes.size(), 2u) << a.user.name;
+  }
+
+  // Steps: forward only; a user without TOTP and a stale step are not won.
+  std::vector<std::pair<int64_t, int64_t>> steps;
+  for (int i = 0; i < 70; ++i) steps.emplace_back(ids[i], 100 + i);
+  steps.emplace_back(plain, 5);
+  ASSERT_OK_AND_ASSIGN(std::vector<int64_t> won, txn->AcceptTotpSteps(steps));
+  EXPECT_EQ(won, ids);
+  ASSERT_OK_AND_ASSIGN(std::vector<int64_t> again, txn->AcceptTotpSteps({{ids[0], 100}, {ids[1], 200}, {ids[2], 50}}));
+  EXPECT_EQ(again, std::vector<int64_t>{ids[1]});
+  ASSERT_OK_AND_ASSIGN(TotpSecret t1, txn->GetTotp(ids[1]));
+  EXPECT_EQ(t1.last_step, 200);
+  EXPECT_EQ(t1.fail_count, 0);
+
+  // Scratch codes: each used once; an unknown one is not reported.
+  std::vector<std::pair<int64_t, Bytes>> codes = {{ids[0], Bytes(32, 0)}, {ids[5], Bytes(32, 0xee)},
+                                                  {ids[5], Bytes(32, 0x77)}};
+  ASSERT_OK_AND_ASSIGN(auto used, txn->UseTotpScratches(codes));
+  std::sort(used.begin(), used.end());
+  EXPECT_EQ(used, (std::vector<std::pair<int64_t, Bytes>>{{ids[0], Bytes(32, 0)}, {ids[5], Bytes(32, 0xee)}}));
+  ASSERT_OK_AND_ASSIGN(auto used_again, txn->UseTotpScratches(codes));
+  EXPECT_TRUE(used_again.empty());
+
+  // Failure counters for many users at once.
+  std::vector<std::array<int64_t, 3>> failures;
+  for (int i = 0; i < 70; ++i) failures.push_back({ids[i], i, 1000 + i});
+  failures.push_back({plain, 9, 9});
+  ASSERT_OK(txn->SetTotpFailuresMany(failures));
+  ASSERT_OK_AND_ASSIGN(TotpSecret t69, txn->GetTotp(ids[69]));
+  EXPECT_EQ(t69.fail_count, 69);
+  EXPECT_EQ(t69.fail_since, 1069);
+  ASSERT_OK(txn->Commit());
+  auto read = Read();
+  EXPECT_EQ(read->AcceptTotpSteps({{ids[0], 1000}}).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_P(StoreTest, AppendAuditsInRuns) {
+  auto txn = Write();
+  std::vector<AuditEntry> entries;
+  for (int i = 1; i <= 75; ++i) {  // a run of 64, one of 8, three of 1
+    AuditEntry e;
+    e.seq = i;
+    e.time = 1000 + i;
+    e.actor = "host:b" + std::to_string(i);
+    e.remote = "127.0.0.1";
+    e.action = "totp.verify";
+    e.target = "user:u";
+    e.detail = "{\"outcome\":\"accepted\"}";
+    e.prev_hash = Bytes(32, static_cast<uint8_t>(i - 1));
+    e.hash = Bytes(32, static_cast<uint8_t>(i));
+    entries.push_back(e);
+  }
+  ASSERT_OK(txn->AppendAudits(entries));
+  ASSERT_OK(txn->AppendAudits({}));
+  EXPECT_ERROR(txn->AppendAudits({entries[74]}), kAlreadyExists, "audit entry 75 already exists");
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> back, txn->ListAudit({0, 1000}));
+  ASSERT_EQ(back.size(), 75u);
+  for (int i = 0; i < 75; ++i) {
+    EXPECT_EQ(back[i].seq, i + 1);
+    EXPECT_EQ(back[i].actor, entries[i].actor);
+    EXPECT_EQ(back[i].hash, entries[i].hash);
+    EXPECT_EQ(back[i].prev_hash, entries[i].prev_hash);
+    EXPECT_EQ(back[i].detail, entries[i].detail);
+  }
+  ASSERT_OK(txn->Commit());
+}
+
 TEST_P(StoreTest, TotpStepAcceptedByExactlyOneOfTwoStoresRacing) {
   // Two Store instances stand for two keywardd processes on one database:
   // every attempt offers the same step; exactly one may win.
