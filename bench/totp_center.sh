@@ -119,15 +119,16 @@ wrk_figures() {
 echo "keyward TOTP verify bench: $users users, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c32 -d${seconds}s, $(date -u +%FT%TZ)"
 for backend in ${KW_BENCH_BACKENDS:-sqlite postgres}; do
   d="$work/$backend"; mkdir -p "$d"
-  port=$([ "$backend" = sqlite ] && echo 18290 || echo 18291)
   if [ "$backend" = sqlite ]; then store="sqlite:$d/center.db"; else start_postgres; store="postgres://postgres@127.0.0.1:15452/postgres"; fi
   # Failures (reused) are counted per user: allow the run's share of them.
-  printf 'listen = 127.0.0.1:%s\nstore = %s\nsigning_key = %s/signing_key\ntotp.rate_limit_attempts = 100\n' \
-    "$port" "$store" "$d" > "$d/keywardd.conf"
+  # Port 0: any free port (keywardd says which); another bench may be running.
+  printf 'listen = 127.0.0.1:0\nstore = %s\nsigning_key = %s/signing_key\ntotp.rate_limit_attempts = 100\n' \
+    "$store" "$d" > "$d/keywardd.conf"
   token=$("$build/bin/keywardd" init --config "$d/keywardd.conf" 2>/dev/null | sed -n 's/^admin token: *//p')
   ${KW_BENCH_ENV:-} "$build/bin/keywardd" --config "$d/keywardd.conf" 2>"$d/log" & kd_pid=$!
   for _ in $(seq 100); do grep -q serving "$d/log" 2>/dev/null && break; sleep 0.1; done
-  url="http://127.0.0.1:$port"
+  url=$(sed -n 's|.*serving \(http://[0-9.]*:[0-9]*\) .*|\1|p' "$d/log")
+  { [ -n "$url" ] && kill -0 "$kd_pid" 2>/dev/null; } || { echo "keywardd did not start: $(cat "$d/log")" >&2; exit 1; }
   s0=$(now)
   python3 "$work/seed.py" "$url" "$token" "$users" "$((seconds + 30))" "$d/codes.lua"
   s1=$(now)

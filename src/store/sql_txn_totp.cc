@@ -139,9 +139,7 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
   std::vector<TotpAccount> out;
   KW_RETURN_IF_ERROR(ForEachRun(names.size(), [&](size_t b, size_t e) -> Status {
     const size_t n = RoundedSize(e - b);
-    std::string sql = "SELECT u.id, u.name, u.email, u.state, u.created, u.updated, t.user_id, t.sealed_secret,"
-                      " t.algorithm, t.digits, t.period, t.last_step, t.fail_count, t.fail_since, t.created"
-                      " FROM users u LEFT JOIN totp_secrets t ON t.user_id = u.id WHERE u.name IN (";
+    std::string sql = "SELECT " KW_USER_COLUMNS " FROM users WHERE name IN (";
     std::vector<Value> values;
     for (size_t i = 0; i < n; ++i) {
       sql += (i ? ", " : "") + Placeholder(i + 1);
@@ -153,9 +151,30 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
       KW_ASSIGN_OR_RETURN(bool row, Next(s));
       if (!row) return OkStatus();
       Row r(s);
-      TotpAccount& a = out.emplace_back();
-      KW_RETURN_IF_ERROR(ReadUser(r, &a.user));
-      if (r.IsNull()) continue;
+      KW_RETURN_IF_ERROR(ReadUser(r, &out.emplace_back().user));
+    }
+  }));
+  std::sort(out.begin(), out.end(), [](const TotpAccount& x, const TotpAccount& y) { return x.user.id < y.user.id; });
+  auto find = [&out](int64_t uid) -> TotpAccount* {
+    auto it = std::lower_bound(out.begin(), out.end(), uid, [](const TotpAccount& a, int64_t id) { return a.user.id < id; });
+    return it != out.end() && it->user.id == uid ? &*it : nullptr;
+  };
+  // Each lookup by primary key (IN lists), so that no plan scans a table
+  // whose every row is updated at every login.
+  KW_RETURN_IF_ERROR(ForEachRun(out.size(), [&](size_t b, size_t e) -> Status {
+    const size_t n = RoundedSize(e - b);
+    std::string sql = "SELECT " KW_TOTP_COLUMNS " FROM totp_secrets WHERE user_id IN (";
+    std::vector<Value> values;
+    for (size_t i = 0; i < n; ++i) {
+      sql += (i ? ", " : "") + Placeholder(i + 1);
+      values.emplace_back(out[std::min(b + i, e - 1)].user.id);
+    }
+    sql += ")";
+    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
+    for (;;) {
+      KW_ASSIGN_OR_RETURN(bool row, Next(s));
+      if (!row) return OkStatus();
+      Row r(s);
       TotpSecret t;
       t.user_id = r.Int();
       t.sealed_secret = r.Blob();
@@ -166,10 +185,9 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
       t.fail_count = r.Int();
       t.fail_since = r.Int();
       t.created = r.Int();
-      a.totp = std::move(t);
+      if (TotpAccount* a = find(t.user_id)) a->totp = std::move(t);
     }
   }));
-  std::sort(out.begin(), out.end(), [](const TotpAccount& x, const TotpAccount& y) { return x.user.id < y.user.id; });
   std::vector<int64_t> enrolled;
   for (const TotpAccount& a : out) {
     if (a.totp) enrolled.push_back(a.user.id);
@@ -187,10 +205,8 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
     for (;;) {
       KW_ASSIGN_OR_RETURN(bool row, Next(s));
       if (!row) return OkStatus();
-      int64_t uid = s->Int(0);
-      auto it = std::lower_bound(out.begin(), out.end(), uid,
-                                 [](const TotpAccount& a, int64_t id) { return a.user.id < id; });
-      if (it != out.end() && it->user.id == uid && it->totp) it->totp->scratch_hashes.push_back(s->Blob(1));
+      TotpAccount* a = find(s->Int(0));
+      if (a && a->totp) a->totp->scratch_hashes.push_back(s->Blob(1));
     }
   }));
   return out;
@@ -201,16 +217,19 @@ StatusOr<std::vector<int64_t>> SqlTxn::AcceptTotpSteps(const std::vector<std::pa
   std::vector<int64_t> won;
   KW_RETURN_IF_ERROR(ForEachRun(steps.size(), [&](size_t b, size_t e) -> Status {
     const size_t n = RoundedSize(e - b);
-    std::string sql = "UPDATE totp_secrets SET last_step = v.step, fail_count = 0 FROM (";
+    // CASE user_id WHEN $1 THEN $2 ... END: the step offered for the row.
+    std::string step_of = "CASE user_id", ids;
     std::vector<Value> values;
     for (size_t i = 0; i < n; ++i) {
       const auto& [uid, step] = steps[std::min(b + i, e - 1)];
-      sql += std::string(i ? " UNION ALL " : "") + "SELECT CAST(" + Placeholder(2 * i + 1) + " AS BIGINT) AS uid, CAST(" +
-             Placeholder(2 * i + 2) + " AS BIGINT) AS step";
+      step_of += " WHEN " + Placeholder(2 * i + 1) + " THEN CAST(" + Placeholder(2 * i + 2) + " AS BIGINT)";
+      ids += (i ? ", " : "") + Placeholder(2 * i + 1);
       values.emplace_back(uid);
       values.emplace_back(step);
     }
-    sql += ") AS v WHERE user_id = v.uid AND last_step < v.step RETURNING user_id";
+    step_of += " END";
+    std::string sql = "UPDATE totp_secrets SET last_step = " + step_of + ", fail_count = 0 WHERE user_id IN (" + ids +
+                      ") AND last_step < " + step_of + " RETURNING user_id";
     KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
     for (;;) {
       KW_ASSIGN_OR_RETURN(bool row, Next(s));
@@ -253,15 +272,17 @@ Status SqlTxn::SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& fa
   KW_RETURN_IF_ERROR(Writable());
   return ForEachRun(failures.size(), [&](size_t b, size_t e) -> Status {
     const size_t n = RoundedSize(e - b);
-    std::string sql = "UPDATE totp_secrets SET fail_count = v.c, fail_since = v.s FROM (";
+    std::string count_of = "CASE user_id", since_of = "CASE user_id", ids;
     std::vector<Value> values;
     for (size_t i = 0; i < n; ++i) {
       const auto& f = failures[std::min(b + i, e - 1)];
-      sql += std::string(i ? " UNION ALL " : "") + "SELECT CAST(" + Placeholder(3 * i + 1) + " AS BIGINT) AS uid, CAST(" +
-             Placeholder(3 * i + 2) + " AS BIGINT) AS c, CAST(" + Placeholder(3 * i + 3) + " AS BIGINT) AS s";
+      count_of += " WHEN " + Placeholder(3 * i + 1) + " THEN CAST(" + Placeholder(3 * i + 2) + " AS BIGINT)";
+      since_of += " WHEN " + Placeholder(3 * i + 1) + " THEN CAST(" + Placeholder(3 * i + 3) + " AS BIGINT)";
+      ids += (i ? ", " : "") + Placeholder(3 * i + 1);
       for (int64_t x : f) values.emplace_back(x);
     }
-    sql += ") AS v WHERE user_id = v.uid";
+    std::string sql = "UPDATE totp_secrets SET fail_count = " + count_of + " END, fail_since = " + since_of +
+                      " END WHERE user_id IN (" + ids + ")";
     KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
     for (;;) {
       KW_ASSIGN_OR_RETURN(bool row, Next(s));
