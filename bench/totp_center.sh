@@ -9,7 +9,9 @@
 # Users are made and enrolled through the API by a small python3 client,
 # which also computes each user's codes (RFC 6238, hashlib/hmac) for the
 # steps the run spans; the wrk script picks the code of the current step.
-# usage: bench/totp_center.sh BUILD_DIR    (KW_BENCH_SECONDS=10, KW_BENCH_USERS=5000)
+# usage: bench/totp_center.sh BUILD_DIR    (KW_BENCH_SECONDS=10, KW_BENCH_USERS=5000,
+#        KW_BENCH_BACKENDS="sqlite postgres", KW_BENCH_PG_OPTIONS="?options=..." appended
+#        to the PostgreSQL URL, KW_BENCH_HOOK: a command run 2 s into the load)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -119,7 +121,7 @@ wrk_figures() {
 echo "keyward TOTP verify bench: $users users, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c32 -d${seconds}s, $(date -u +%FT%TZ)"
 for backend in ${KW_BENCH_BACKENDS:-sqlite postgres}; do
   d="$work/$backend"; mkdir -p "$d"
-  if [ "$backend" = sqlite ]; then store="sqlite:$d/center.db"; else start_postgres; store="postgres://postgres@127.0.0.1:15452/postgres"; fi
+  if [ "$backend" = sqlite ]; then store="sqlite:$d/center.db"; else start_postgres; store="postgres://postgres@127.0.0.1:15452/postgres${KW_BENCH_PG_OPTIONS:-}"; fi
   # Failures (reused) are counted per user: allow the run's share of them.
   # Port 0: any free port (keywardd says which); another bench may be running.
   printf 'listen = 127.0.0.1:0\nstore = %s\nsigning_key = %s/signing_key\ntotp.rate_limit_attempts = 100\n' \

@@ -105,10 +105,10 @@ Status SqlTxn::AppendAudits(const std::vector<AuditEntry>& entries) {
   const bool taken = any && last->Int(0) >= entries.front().seq;
   if (any) KW_RETURN_IF_ERROR(Next(last));  // finish the statement
   if (taken) return AlreadyExistsError("audit entry " + std::to_string(entries.front().seq) + " already exists");
-  // Runs of 64, 8 and 1 rows: three statements cached per connection.
+  // Runs of 64, 16, 4 and 1 rows: four statements cached per connection.
   for (size_t b = 0; b < entries.size();) {
     const size_t left = entries.size() - b;
-    const size_t n = left >= 64 ? 64 : left >= 8 ? 8 : 1;
+    const size_t n = left >= 64 ? 64 : left >= 16 ? 16 : left >= 4 ? 4 : 1;
     std::string sql = "INSERT INTO audit_log (" KW_AUDIT_COLUMNS ") VALUES ";
     std::vector<Value> values;
     for (size_t i = 0; i < n; ++i) {

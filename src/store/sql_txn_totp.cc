@@ -139,7 +139,11 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
   std::vector<TotpAccount> out;
   KW_RETURN_IF_ERROR(ForEachRun(names.size(), [&](size_t b, size_t e) -> Status {
     const size_t n = RoundedSize(e - b);
-    std::string sql = "SELECT " KW_USER_COLUMNS " FROM users WHERE name IN (";
+    // One query: the users by name (unique index), each joined to its
+    // enrolment by primary key.
+    std::string sql = "SELECT u.id, u.name, u.email, u.state, u.created, u.updated, t.user_id, t.sealed_secret,"
+                      " t.algorithm, t.digits, t.period, t.last_step, t.fail_count, t.fail_since, t.created"
+                      " FROM users u LEFT JOIN totp_secrets t ON t.user_id = u.id WHERE u.name IN (";
     std::vector<Value> values;
     for (size_t i = 0; i < n; ++i) {
       sql += (i ? ", " : "") + Placeholder(i + 1);
@@ -151,30 +155,9 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
       KW_ASSIGN_OR_RETURN(bool row, Next(s));
       if (!row) return OkStatus();
       Row r(s);
-      KW_RETURN_IF_ERROR(ReadUser(r, &out.emplace_back().user));
-    }
-  }));
-  std::sort(out.begin(), out.end(), [](const TotpAccount& x, const TotpAccount& y) { return x.user.id < y.user.id; });
-  auto find = [&out](int64_t uid) -> TotpAccount* {
-    auto it = std::lower_bound(out.begin(), out.end(), uid, [](const TotpAccount& a, int64_t id) { return a.user.id < id; });
-    return it != out.end() && it->user.id == uid ? &*it : nullptr;
-  };
-  // Each lookup by primary key (IN lists), so that no plan scans a table
-  // whose every row is updated at every login.
-  KW_RETURN_IF_ERROR(ForEachRun(out.size(), [&](size_t b, size_t e) -> Status {
-    const size_t n = RoundedSize(e - b);
-    std::string sql = "SELECT " KW_TOTP_COLUMNS " FROM totp_secrets WHERE user_id IN (";
-    std::vector<Value> values;
-    for (size_t i = 0; i < n; ++i) {
-      sql += (i ? ", " : "") + Placeholder(i + 1);
-      values.emplace_back(out[std::min(b + i, e - 1)].user.id);
-    }
-    sql += ")";
-    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
-    for (;;) {
-      KW_ASSIGN_OR_RETURN(bool row, Next(s));
-      if (!row) return OkStatus();
-      Row r(s);
+      TotpAccount& a = out.emplace_back();
+      KW_RETURN_IF_ERROR(ReadUser(r, &a.user));
+      if (r.IsNull()) continue;
       TotpSecret t;
       t.user_id = r.Int();
       t.sealed_secret = r.Blob();
@@ -185,9 +168,14 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
       t.fail_count = r.Int();
       t.fail_since = r.Int();
       t.created = r.Int();
-      if (TotpAccount* a = find(t.user_id)) a->totp = std::move(t);
+      a.totp = std::move(t);
     }
   }));
+  std::sort(out.begin(), out.end(), [](const TotpAccount& x, const TotpAccount& y) { return x.user.id < y.user.id; });
+  auto find = [&out](int64_t uid) -> TotpAccount* {
+    auto it = std::lower_bound(out.begin(), out.end(), uid, [](const TotpAccount& a, int64_t id) { return a.user.id < id; });
+    return it != out.end() && it->user.id == uid ? &*it : nullptr;
+  };
   std::vector<int64_t> enrolled;
   for (const TotpAccount& a : out) {
     if (a.totp) enrolled.push_back(a.user.id);
