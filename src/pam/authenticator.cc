@@ -1,6 +1,8 @@
 #include "pam/authenticator.h"
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <pwd.h>
@@ -94,6 +96,68 @@ struct Wiped {
   ~Wiped() { SecureWipe(s.data(), s.size()); }
 };
 
+// grace_period bookkeeping: `" LASTn HOST TIME` lines, n = 0..9, as
+// google-authenticator keeps them.
+constexpr int kGraceSlots = 10;
+std::string GraceSlot(int n) { return "LAST" + std::to_string(n); }
+
+struct GraceEntry {
+  std::string host;
+  int64_t time = 0;
+};
+std::optional<GraceEntry> ReadGrace(const otp::SecretFile& f, int n) {
+  std::optional<std::string> v = f.Get(GraceSlot(n));
+  if (!v) return std::nullopt;
+  size_t sp = v->find(' ');
+  if (sp == std::string::npos || sp == 0) return std::nullopt;
+  GraceEntry e;
+  e.host = v->substr(0, sp);
+  char* end = nullptr;
+  std::string t = v->substr(sp + 1);
+  e.time = std::strtoll(t.c_str(), &end, 10);
+  if (end == t.c_str()) return std::nullopt;
+  return e;
+}
+
+// Whether `host` logged in with a code within `grace` seconds before now.
+bool WithinGrace(const otp::SecretFile& f, const std::string& host, int64_t grace, int64_t now) {
+  for (int n = 0; n < kGraceSlots; ++n) {
+    std::optional<GraceEntry> e = ReadGrace(f, n);
+    if (e && e->host == host && e->time <= now && now - e->time < grace) return true;
+  }
+  return false;
+}
+
+// Records a login from `host`: its own slot, else a free one, else the
+// oldest.
+void RecordGrace(otp::SecretFile& f, const std::string& host, int64_t now) {
+  int slot = -1, free_slot = -1, oldest = 0;
+  int64_t oldest_time = INT64_MAX;
+  for (int n = 0; n < kGraceSlots; ++n) {
+    std::optional<GraceEntry> e = ReadGrace(f, n);
+    if (!e) {
+      if (free_slot < 0) free_slot = n;
+      continue;
+    }
+    if (e->host == host) slot = n;
+    if (e->time < oldest_time) {
+      oldest_time = e->time;
+      oldest = n;
+    }
+  }
+  if (slot < 0) slot = free_slot >= 0 ? free_slot : oldest;
+  f.Set(GraceSlot(slot), host + " " + std::to_string(now));
+}
+
+// A host name fit for one option line (no blanks or line breaks).
+bool UsableHost(const std::string& h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (char c : h) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 class Flow {
  public:
   Flow(PamEnv& env, const PamOptions& o, std::string user) : env_(env), o_(o), user_(std::move(user)) {}
@@ -183,6 +247,16 @@ PamResult Flow::Run() {
   }
 
   const int64_t now = env_.Now();
+  std::optional<std::string> rhost;
+  if (o_.grace_period > 0) {
+    rhost = env_.RemoteHost();
+    if (rhost && !UsableHost(*rhost)) rhost.reset();
+    if (rhost && WithinGrace(loaded->file, *rhost, o_.grace_period, now)) {
+      env_.Log(LogLevel::kInfo, "Accepted " + user_ + " from " + *rhost + " without a code (grace_period=" +
+                                    std::to_string(o_.grace_period) + ")");
+      return PamResult::kSuccess;
+    }
+  }
   otp::VerifyResult limit = otp::CheckRateLimit(loaded->file, now);
   bool changed = limit.changed;
   auto write_back = [&]() -> bool {
@@ -227,6 +301,10 @@ PamResult Flow::Run() {
     SecureWipe(password.data(), password.size());
   }
   changed = changed || r.changed;
+  if (r.accepted() && rhost) {
+    RecordGrace(loaded->file, *rhost, now);
+    changed = true;
+  }
   const bool stored = write_back();
 
   if (r.accepted() && stored) {

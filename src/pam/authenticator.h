@@ -51,6 +51,8 @@ class PamEnv {
   virtual void SetAuthTok(const std::string& token) = 0;
   virtual void Log(LogLevel level, const std::string& message) = 0;
   virtual int64_t Now() = 0;
+  // PAM_RHOST: the address the login comes from; nullopt when not set.
+  virtual std::optional<std::string> RemoteHost() { return std::nullopt; }
 };
 
 // How center= mode reaches the key center: one JSON POST with a bearer

@@ -42,6 +42,8 @@ class FakeEnv final : public PamEnv {
   void SetAuthTok(const std::string& t) override { authtok = t; }
   void Log(LogLevel, const std::string& m) override { logs.push_back(m); }
   int64_t Now() override { return now; }
+  std::optional<std::string> rhost;
+  std::optional<std::string> RemoteHost() override { return rhost; }
   std::string AllLogs() const {
     std::string s;
     for (const auto& l : logs) s += l + "\n";
@@ -279,8 +281,62 @@ TEST_F(CenterModeTest, TokenFileMustBePrivateAndPresent) {
 TEST_F(AuthenticatorTest, UnknownOptionFailsClosed) {
   WriteSecretFile("\" TOTP_AUTH\n");
   env_.answers = {CodeAt(10000)};
+  EXPECT_EQ(Run({"grace_period_x=60"}), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("grace_period_x"), std::string::npos);
+}
+
+TEST_F(AuthenticatorTest, GracePeriodSkipsTheCodeForTheSameRemoteHostOnly) {
+  WriteSecretFile("\" DISALLOW_REUSE\n\" TOTP_AUTH\n");
+  env_.rhost = "192.0.2.7";
+  env_.answers = {CodeAt(10000)};
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kSuccess) << env_.AllLogs();
+  EXPECT_EQ(env_.asked.size(), 1u);
+  EXPECT_NE(FileText().find("\" LAST0 192.0.2.7 " + std::to_string(env_.now) + "\n"), std::string::npos) << FileText();
+  // 59 s later from the same host: nothing asked.
+  env_.now += 59;
+  env_.asked.clear();
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kSuccess) << env_.AllLogs();
+  EXPECT_TRUE(env_.asked.empty());
+  EXPECT_NE(env_.AllLogs().find("without a code (grace_period=60)"), std::string::npos) << env_.AllLogs();
+  // Another host is asked; a wrong code fails and records nothing.
+  env_.rhost = "192.0.2.8";
+  env_.asked.clear();
+  env_.answers = {"000000" == CodeAt(10001) ? "111111" : "000000"};
   EXPECT_EQ(Run({"grace_period=60"}), PamResult::kAuthErr);
-  EXPECT_NE(env_.AllLogs().find("grace_period"), std::string::npos);
+  EXPECT_EQ(env_.asked.size(), 1u);
+  EXPECT_EQ(FileText().find("192.0.2.8"), std::string::npos) << FileText();
+  // The first host, past the grace period: asked again.
+  env_.rhost = "192.0.2.7";
+  env_.now += 2;
+  env_.asked.clear();
+  env_.answers = {CodeAt(10002)};
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kSuccess) << env_.AllLogs();
+  EXPECT_EQ(env_.asked.size(), 1u);
+  // Without grace_period the records are not used; without PAM_RHOST neither.
+  env_.asked.clear();
+  env_.answers = {CodeAt(10002)};
+  EXPECT_EQ(Run(), PamResult::kAuthErr);  // reused step
+  EXPECT_EQ(env_.asked.size(), 1u);
+  env_.rhost.reset();
+  env_.asked.clear();
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kAuthErr);
+  EXPECT_EQ(env_.asked.size(), 1u);
+}
+
+TEST_F(AuthenticatorTest, GracePeriodKeepsTenHostsReplacingTheOldest) {
+  std::string lines = "\" TOTP_AUTH\n";
+  for (int n = 0; n < 10; ++n) {
+    lines += "\" LAST" + std::to_string(n) + " 10.0.0." + std::to_string(n) + " " + std::to_string(env_.now - 100 + n) +
+             "\n";
+  }
+  WriteSecretFile(lines);
+  env_.rhost = "10.0.0.99";
+  env_.answers = {CodeAt(10000)};
+  EXPECT_EQ(Run({"grace_period=3600"}), PamResult::kSuccess) << env_.AllLogs();
+  std::string text = FileText();
+  EXPECT_EQ(text.find("10.0.0.0 "), std::string::npos) << text;  // the oldest went
+  EXPECT_NE(text.find("\" LAST0 10.0.0.99 "), std::string::npos) << text;
+  EXPECT_NE(text.find("\" LAST9 10.0.0.9 "), std::string::npos) << text;
 }
 
 TEST_F(AuthenticatorTest, PromptEchoAndForwardPass) {

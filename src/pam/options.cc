@@ -43,6 +43,14 @@ StatusOr<PamOptions> ParseOptions(std::span<const char* const> args) {
     } else if (TakeValue(arg, "ca_file=", &v)) {
       if (v.empty() || v[0] != '/') return InvalidArgumentError("ca_file= needs an absolute path");
       o.ca_file = v;
+    } else if (TakeValue(arg, "grace_period=", &v)) {
+      char* end = nullptr;
+      errno = 0;
+      long long g = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || errno != 0 || *end != '\0' || g < 0 || g > 366LL * 86400) {
+        return InvalidArgumentError("grace_period=\"" + v + "\" is not 0 to 31622400 (seconds)");
+      }
+      o.grace_period = g;
     } else if (TakeValue(arg, "center_timeout=", &v)) {
       char* end = nullptr;
       errno = 0;

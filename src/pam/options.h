@@ -33,9 +33,14 @@
 //   center_timeout=S   (with center=) seconds for the whole request, 1..60
 //                      (default 5)
 //
+//   grace_period=S     (local files, as google-authenticator's) no code is
+//                      asked when the same PAM_RHOST logged in with a code
+//                      within S seconds (the file's " LAST0".." LAST9
+//                      lines: the ten most recent hosts); each accepted
+//                      code records its host there
+//
 // An unknown argument is an error (the module then denies, as
-// pam_google_authenticator does). grace_period= is not implemented and
-// therefore unknown.
+// pam_google_authenticator does).
 #pragma once
 
 #include <optional>
@@ -59,6 +64,7 @@ struct PamOptions {
   bool center_down_ignore = false;
   std::string ca_file;
   int center_timeout = 5;
+  int64_t grace_period = 0;  // seconds; 0: off
   std::optional<std::string> prompt;
   mode_t allowed_perm = 0600;
   bool nullok = false;

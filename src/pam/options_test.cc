@@ -71,7 +71,7 @@ TEST(PamOptions, EveryOption) {
 }
 
 TEST(PamOptions, ErrorsNameTheArgument) {
-  for (const char* bad : {"grace_period=60", "nullOK", "secret=", "user=", "allowed_perm=", "allowed_perm=0999",
+  for (const char* bad : {"grace_period=-1", "grace_period=x", "nullOK", "secret=", "user=", "allowed_perm=", "allowed_perm=0999",
                           "allowed_perm=600x", "bogus"}) {
     auto o = Parse({bad});
     ASSERT_FALSE(o.ok()) << bad;

@@ -144,6 +144,23 @@ TEST_F(PamInterop, PromptEchoAndCenterOption) {
   EXPECT_FALSE(c.prompted) << c.Describe();
 }
 
+// grace_period= with PAM_RHOST as libpam hands it over (pamtester -I).
+TEST_F(PamInterop, GracePeriodForTheSameRemoteHost) {
+  WriteSecret("\" DISALLOW_REUSE\n\" TOTP_AUTH\n");
+  auto svc = Service("grace_period=300");
+  ASSERT_TRUE(svc);
+  PamtesterResult first = RunPamtester(svc->name(), "root", CodeNow(), "Verification code: ", "198.51.100.4");
+  EXPECT_TRUE(first.authenticated) << first.Describe();
+  EXPECT_TRUE(first.prompted);
+  EXPECT_NE(Text().find("\" LAST0 198.51.100.4 "), std::string::npos) << Text();
+  PamtesterResult again = RunPamtester(svc->name(), "root", "", "Verification code: ", "198.51.100.4");
+  EXPECT_TRUE(again.authenticated) << again.Describe();
+  EXPECT_FALSE(again.prompted) << again.Describe();
+  PamtesterResult other = RunPamtester(svc->name(), "root", "", "Verification code: ", "198.51.100.5");
+  EXPECT_FALSE(other.authenticated) << other.Describe();
+  EXPECT_TRUE(other.prompted) << other.Describe();
+}
+
 TEST_F(PamInterop, SyslogNamesUserAndOutcomeNeverCodeOrSecret) {
   auto catcher = SyslogCatcher::Start();
   ASSERT_TRUE(catcher.ok()) << catcher.status().ToString();
