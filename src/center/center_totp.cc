@@ -209,9 +209,7 @@ struct LiveAccount {
   std::optional<StatusOr<SecretBytes>> secret;  // opened on first use
   int64_t last_step = -1;
   int64_t fail_count = 0, fail_since = 0;
-  std::set<Bytes> scratch;
   std::vector<size_t> accepted;  // jobs accepted with a time step
-  std::vector<std::pair<size_t, Bytes>> scratched;  // jobs accepted with a scratch code (hash)
   bool touched = false;  // failure state or steps changed
 };
 
@@ -219,10 +217,11 @@ struct LiveAccount {
 
 // Decides every job of the group in memory from one read of the accounts,
 // then writes the outcome in a few statements: the accepted steps (the
-// conditional UPDATE, the replay guard), the used scratch codes, the
-// failure counts, the audit entries. Should the guard disagree with the
-// in-memory decision (it cannot while writers are serialised, but it is the
-// rule), the store wins: the code is refused as reused.
+// conditional UPDATE, the replay guard), the failure counts, the audit
+// entries. A scratch code (rare) is used with a statement of its own.
+// Should the guard disagree with the in-memory decision (it cannot while
+// writers are serialised, but it is the rule), the store wins: the code is
+// refused as reused.
 void Center::RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch) {
   std::vector<StatusOr<TotpVerdict>> results(batch.size(), StatusOr<TotpVerdict>(InternalError("not run")));
   const int64_t now = clock_.NowUnix();
@@ -239,7 +238,6 @@ void Center::RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch) {
         l.last_step = a.totp->last_step;
         l.fail_count = a.totp->fail_count;
         l.fail_since = a.totp->fail_since;
-        l.scratch.insert(a.totp->scratch_hashes.begin(), a.totp->scratch_hashes.end());
       }
     }
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -275,8 +273,9 @@ void Center::RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch) {
         std::string text = otp::FormatCode(answer.scratch->value, 8);
         Bytes hash = ScratchHash(user.id, text);
         SecureWipe(text.data(), text.size());
-        if (l.scratch.erase(hash) > 0) {
-          l.scratched.emplace_back(i, std::move(hash));
+        // Rare: checked (and used) at once, one statement.
+        KW_ASSIGN_OR_RETURN(bool used, t.UseTotpScratch(user.id, hash));
+        if (used) {
           l.fail_count = 0;
           l.touched = true;
           results[i] = Verdict(true, "accepted_scratch");
@@ -314,13 +313,11 @@ void Center::RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch) {
 
     // The writes, a few statements for the whole group.
     std::vector<std::pair<int64_t, int64_t>> steps;
-    std::vector<std::pair<int64_t, Bytes>> scratches;
     std::vector<std::array<int64_t, 3>> failures;
     for (auto& [name, l] : live) {
       if (!l.touched) continue;
       const int64_t uid = l.account->user.id;
       if (l.last_step > l.account->totp->last_step) steps.emplace_back(uid, l.last_step);
-      for (const auto& [job, hash] : l.scratched) scratches.emplace_back(uid, hash);
       failures.push_back({uid, l.fail_count, l.fail_since});
     }
     if (!steps.empty()) {
@@ -328,15 +325,6 @@ void Center::RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch) {
       for (auto& [name, l] : live) {
         if (l.accepted.empty() || std::binary_search(won.begin(), won.end(), l.account->user.id)) continue;
         for (size_t job : l.accepted) results[job] = Verdict(false, "reused");
-      }
-    }
-    if (!scratches.empty()) {
-      KW_ASSIGN_OR_RETURN(auto used, t.UseTotpScratches(scratches));
-      std::set<std::pair<int64_t, Bytes>> done(used.begin(), used.end());
-      for (auto& [name, l] : live) {
-        for (const auto& [job, hash] : l.scratched) {
-          if (!done.count({l.account->user.id, hash})) results[job] = Verdict(false, "invalid_code");
-        }
       }
     }
     if (!failures.empty()) KW_RETURN_IF_ERROR(t.SetTotpFailuresMany(failures));

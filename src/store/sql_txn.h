@@ -120,8 +120,6 @@ class SqlTxn final : public Txn {
   Status SetTotpFailures(int64_t user_id, int64_t count, int64_t since) override;
   StatusOr<std::vector<TotpAccount>> FindTotpAccounts(const std::vector<std::string>& names) override;
   StatusOr<std::vector<int64_t>> AcceptTotpSteps(const std::vector<std::pair<int64_t, int64_t>>& steps) override;
-  StatusOr<std::vector<std::pair<int64_t, Bytes>>> UseTotpScratches(
-      const std::vector<std::pair<int64_t, Bytes>>& codes) override;
   Status SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& failures) override;
 
   StatusOr<std::optional<BundleState>> GetBundleState(int64_t host_id) override;

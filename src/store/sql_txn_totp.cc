@@ -172,31 +172,6 @@ StatusOr<std::vector<TotpAccount>> SqlTxn::FindTotpAccounts(const std::vector<st
     }
   }));
   std::sort(out.begin(), out.end(), [](const TotpAccount& x, const TotpAccount& y) { return x.user.id < y.user.id; });
-  auto find = [&out](int64_t uid) -> TotpAccount* {
-    auto it = std::lower_bound(out.begin(), out.end(), uid, [](const TotpAccount& a, int64_t id) { return a.user.id < id; });
-    return it != out.end() && it->user.id == uid ? &*it : nullptr;
-  };
-  std::vector<int64_t> enrolled;
-  for (const TotpAccount& a : out) {
-    if (a.totp) enrolled.push_back(a.user.id);
-  }
-  KW_RETURN_IF_ERROR(ForEachRun(enrolled.size(), [&](size_t b, size_t e) -> Status {
-    const size_t n = RoundedSize(e - b);
-    std::string sql = "SELECT user_id, hash FROM totp_scratch_codes WHERE user_id IN (";
-    std::vector<Value> values;
-    for (size_t i = 0; i < n; ++i) {
-      sql += (i ? ", " : "") + Placeholder(i + 1);
-      values.emplace_back(enrolled[std::min(b + i, e - 1)]);
-    }
-    sql += ") ORDER BY user_id, hash";
-    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
-    for (;;) {
-      KW_ASSIGN_OR_RETURN(bool row, Next(s));
-      if (!row) return OkStatus();
-      TotpAccount* a = find(s->Int(0));
-      if (a && a->totp) a->totp->scratch_hashes.push_back(s->Blob(1));
-    }
-  }));
   return out;
 }
 
@@ -228,32 +203,6 @@ StatusOr<std::vector<int64_t>> SqlTxn::AcceptTotpSteps(const std::vector<std::pa
   std::sort(won.begin(), won.end());
   won.erase(std::unique(won.begin(), won.end()), won.end());
   return won;
-}
-
-StatusOr<std::vector<std::pair<int64_t, Bytes>>> SqlTxn::UseTotpScratches(
-    const std::vector<std::pair<int64_t, Bytes>>& codes) {
-  KW_RETURN_IF_ERROR(Writable());
-  std::vector<std::pair<int64_t, Bytes>> used;
-  KW_RETURN_IF_ERROR(ForEachRun(codes.size(), [&](size_t b, size_t e) -> Status {
-    const size_t n = RoundedSize(e - b);
-    std::string sql = "DELETE FROM totp_scratch_codes WHERE ";
-    std::vector<Value> values;
-    for (size_t i = 0; i < n; ++i) {
-      const auto& [uid, hash] = codes[std::min(b + i, e - 1)];
-      sql += std::string(i ? " OR " : "") + "(user_id = " + Placeholder(2 * i + 1) + " AND hash = " +
-             Placeholder(2 * i + 2) + ")";
-      values.emplace_back(uid);
-      values.emplace_back(hash);
-    }
-    sql += " RETURNING user_id, hash";
-    KW_ASSIGN_OR_RETURN(Stmt * s, QueryValues(sql, values));
-    for (;;) {
-      KW_ASSIGN_OR_RETURN(bool row, Next(s));
-      if (!row) return OkStatus();
-      used.emplace_back(s->Int(0), s->Blob(1));
-    }
-  }));
-  return used;
 }
 
 Status SqlTxn::SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& failures) {

@@ -163,17 +163,14 @@ class Txn {
   // The same for a group of verifications (the center checks every code
   // that arrived meanwhile in one transaction): a few statements for the
   // whole group instead of a few per code.
-  // Users by name with their enrolments (scratch hashes loaded); names
+  // Users by name with their enrolments (scratch hashes not loaded: a
+  // group rarely holds a scratch code, UseTotpScratch checks one); names
   // without a user are left out, duplicates answered once.
   virtual StatusOr<std::vector<TotpAccount>> FindTotpAccounts(const std::vector<std::string>& names) = 0;
   // AcceptTotpStep for (user id, step) pairs, at most one per user: the
   // same conditional UPDATE for all. Returns the users whose step was
   // recorded.
   virtual StatusOr<std::vector<int64_t>> AcceptTotpSteps(const std::vector<std::pair<int64_t, int64_t>>& steps) = 0;
-  // Deletes (user id, hash) scratch codes; returns those that existed.
-  // Failure counts are left alone (SetTotpFailuresMany sets them).
-  virtual StatusOr<std::vector<std::pair<int64_t, Bytes>>> UseTotpScratches(
-      const std::vector<std::pair<int64_t, Bytes>>& codes) = 0;
   // SetTotpFailures for (user id, count, since) triples; users without an
   // enrolment are skipped.
   virtual Status SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& failures) = 0;
