@@ -417,6 +417,10 @@ class CenterFlow {
                                     " for " + user_ + " (key center)");
       return PamResult::kSuccess;
     }
+    if (reason == "not_enrolled" && o_.nullok) {
+      env_.Log(LogLevel::kInfo, "no TOTP enrolment for " + user_ + " at the key center; nullok: ignored");
+      return PamResult::kIgnore;
+    }
     env_.Log(LogLevel::kErr, "Invalid verification code for " + user_ + " (key center: " + Printable(reason) + ")");
     return PamResult::kAuthErr;
   }

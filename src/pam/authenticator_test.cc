@@ -248,6 +248,18 @@ TEST_F(CenterModeTest, AcceptedAndRefusedAsTheCenterSays) {
   ExpectLogsAreClean({"123456", "kw_hosttoken"});
 }
 
+TEST_F(CenterModeTest, NullokIgnoresOnlyUsersTheCenterHasNoEnrolmentFor) {
+  center_.reply = CenterReply{200, R"({"ok":false,"reason":"not_enrolled"})"};
+  env_.answers = {"123456"};
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"nullok"}), PamResult::kIgnore);
+  EXPECT_NE(env_.AllLogs().find("nullok: ignored"), std::string::npos) << env_.AllLogs();
+  center_.reply = CenterReply{200, R"({"ok":false,"reason":"invalid_code"})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"nullok"}), PamResult::kAuthErr);
+}
+
 TEST_F(CenterModeTest, CenterDownDeniesOrIgnoresAsConfigured) {
   center_.reply = UnavailableError("connect 127.0.0.1:9: connection refused");
   env_.answers = {"123456"};

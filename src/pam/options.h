@@ -5,7 +5,9 @@
 //   secret=PATH        secret file (default ~/.google_authenticator);
 //                      ~ (at the start or after '/'), ${HOME}, ${USER}
 //   user=NAME|UID      the fixed account that owns the secret files
-//   nullok             no secret file (ENOENT): PAM_IGNORE, nothing asked
+//   nullok             no secret file (ENOENT): PAM_IGNORE, nothing asked;
+//                      with center=: the center has no enrolment for the
+//                      user: PAM_IGNORE (after asking)
 //   no_increment_hotp  a failed HOTP attempt does not advance the counter
 //   noskewadj          no clock-skew learning
 //   echo_verification_code (or echo-verification-code): prompt with echo
