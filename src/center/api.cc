@@ -11,6 +11,7 @@
 
 #include "base/settings.h"
 #include "net/json_error.h"
+#include "otp/base32.h"
 #include "wire/base64.h"
 
 namespace kw::center {
@@ -28,7 +29,8 @@ struct Api::Waiter {
 namespace {
 
 // kAnyHost: any host's token, acting on that host (the route names no host).
-enum class Access { kPublic, kAdmin, kOwnHostOrAdmin, kOwnHost, kAnyHost };
+// kAnyHostOrAdmin: an admin, or any host's token (the route names no host).
+enum class Access { kPublic, kAdmin, kOwnHostOrAdmin, kOwnHost, kAnyHost, kAnyHostOrAdmin };
 
 struct Ctx {
   Api* api;
@@ -132,6 +134,12 @@ class Body {
     }
     if (!j_[name].is_string()) return InvalidArgumentError(std::string(name) + ": must be a string");
     return std::optional<std::string>(j_[name].get<std::string>());
+  }
+  StatusOr<std::optional<bool>> Bool(const char* name) {
+    seen_.insert(name);
+    if (!Has(name)) return std::optional<bool>();
+    if (!j_[name].is_boolean()) return InvalidArgumentError(std::string(name) + ": must be true or false");
+    return std::optional<bool>(j_[name].get<bool>());
   }
   StatusOr<std::optional<int64_t>> Int(const char* name) {
     seen_.insert(name);
@@ -550,8 +558,41 @@ Result SigningKey(Ctx& c) {
   return r;
 }
 
-// The bundle route is answered in Api::Handle (it may wait).
+// POST /api/v1/users/NAME/totp: the secret, URI and scratch codes, once.
+Result EnrollTotp(Ctx& c) {
+  TotpEnrollRequest r;
+  r.user = c.params[0];
+  if (!c.req.body.empty()) {
+    KW_ASSIGN_OR_RETURN(Body b, Body::Parse(c.req.body));
+    KW_ASSIGN_OR_RETURN(auto alg, b.Str("algorithm"));
+    KW_ASSIGN_OR_RETURN(auto digits, b.Int("digits"));
+    KW_ASSIGN_OR_RETURN(auto period, b.Int("period"));
+    KW_ASSIGN_OR_RETURN(auto force, b.Bool("force"));
+    KW_RETURN_IF_ERROR(b.NoUnknown());
+    if (alg) r.algorithm = *alg;
+    if (digits) {
+      if (*digits < 6 || *digits > 8) return InvalidArgumentError("digits: must be 6, 7 or 8");
+      r.digits = static_cast<int>(*digits);
+    }
+    if (period) r.period = *period;
+    r.force = force.value_or(false);
+  }
+  KW_ASSIGN_OR_RETURN(TotpEnrollment e, c.center->EnrollTotp(c.actor, r));
+  json j = {{"user", e.user},         {"secret", otp::Base32Encode(e.secret.span())},
+            {"uri", e.uri},           {"algorithm", e.algorithm},
+            {"digits", e.digits},     {"period", e.period},
+            {"scratch_codes", e.scratch_codes}, {"replaced", e.replaced}};
+  net::Response resp = Json(201, j);
+  // The body holds the secret: not to be kept by caches.
+  resp.headers.push_back({"Cache-Control", "no-store"});
+  return resp;
+}
+Result RemoveTotp(Ctx& c) { return NoContent(c.center->RemoveTotp(c.actor, c.params[0])); }
+
+// The bundle route is answered in Api::Handle (it may wait); so is the
+// TOTP verification (answered when its group commits).
 Result Unused(Ctx&) { return InternalError("unreachable"); }
+Result VerifyTotpDeferred(Ctx&) { return InternalError("unreachable"); }
 
 struct Route {
   const char* method;
@@ -571,6 +612,9 @@ constexpr Route kRoutes[] = {
     {"PATCH", "/api/v1/users/{}", Access::kAdmin, UpdateUser},
     {"DELETE", "/api/v1/users/{}", Access::kAdmin, DeleteUser},
     {"POST", "/api/v1/users/{}/offboard", Access::kAdmin, Offboard},
+    {"POST", "/api/v1/users/{}/totp", Access::kAdmin, EnrollTotp},
+    {"DELETE", "/api/v1/users/{}/totp", Access::kAdmin, RemoveTotp},
+    {"POST", "/api/v1/totp/verify", Access::kAnyHostOrAdmin, VerifyTotpDeferred},
     {"POST", "/api/v1/teams", Access::kAdmin, CreateTeam},
     {"GET", "/api/v1/teams", Access::kAdmin, ListTeams},
     {"GET", "/api/v1/teams/{}", Access::kAdmin, GetTeam},
@@ -759,6 +803,7 @@ void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& c
         break;
       case Access::kOwnHost: allowed = own_host; break;
       case Access::kAnyHost: allowed = p->kind == PrincipalKind::kHost; break;
+      case Access::kAnyHostOrAdmin: allowed = true; break;
       case Access::kPublic: allowed = true; break;
     }
     if (!allowed) {
@@ -800,6 +845,26 @@ void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& c
     // registration: look once more.
     auto again = center_->Bundle(*host_id);
     if (!again.ok() || again->revision > known) Finish(id, false);
+    return;
+  }
+
+  if (route->fn == VerifyTotpDeferred) {
+    auto b = Body::Parse(req.body);
+    if (!b.ok()) return respond(ErrorResponse(b.status()));
+    auto user = b->Str("user", true);
+    if (!user.ok()) return respond(ErrorResponse(user.status()));
+    auto code = b->Str("code", true);
+    if (!code.ok()) return respond(ErrorResponse(code.status()));
+    if (Status s = b->NoUnknown(); !s.ok()) return respond(ErrorResponse(s));
+    SecretBytes secret_code(**code);
+    SecureWipe((*code)->data(), (*code)->size());
+    center_->VerifyTotpAsync(c.actor, std::move(**user), std::move(secret_code),
+                             [respond](StatusOr<TotpVerdict> v) {
+                               if (!v.ok()) return respond(ErrorResponse(v.status()));
+                               json j = {{"ok", v->ok}, {"reason", v->reason}};
+                               if (v->retry_after > 0) j["retry_after"] = v->retry_after;
+                               respond(Json(200, j));
+                             });
     return;
   }
 

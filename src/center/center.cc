@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "center/change.h"
 #include "center/render.h"
 #include "crypto/hash.h"
 #include "formats/audit_chain.h"
@@ -21,21 +22,6 @@ namespace kw::center {
 
 using store::Txn;
 
-// What one write transaction records for the audit log.
-struct Center::Change {
-  struct Note {
-    std::string action, target;
-    nlohmann::json detail;
-  };
-  std::vector<Note> notes;
-  bool bump = true;  // false: a pure security event, no revision change
-  void Add(std::string action, std::string target, nlohmann::json detail = nlohmann::json::object()) {
-    notes.push_back({std::move(action), std::move(target), std::move(detail)});
-  }
-};
-
-namespace {
-
 // Names of users, teams, groups and hosts: 1 to 64 of [A-Za-z0-9_.@-],
 // starting with a letter or digit. They end up in file comments and URLs.
 Status CheckName(std::string_view field, std::string_view name) {
@@ -50,6 +36,8 @@ Status CheckName(std::string_view field, std::string_view name) {
   }
   return OkStatus();
 }
+
+namespace {
 
 Status CheckNoControl(std::string_view field, std::string_view text) {
   for (char c : text) {
@@ -124,8 +112,6 @@ Actor Principal::AsActor(std::string remote) const {
 Center::Center(store::Store* store, Policy policy, const Clock& clock, Rng& rng, formats::KeySigner signer)
     : store_(store), policy_(std::move(policy)), clock_(clock), rng_(rng), signer_(std::move(signer)) {}
 
-Center::~Center() = default;
-
 const formats::PublicKey& Center::signing_key() const { return signer_.public_key(); }
 
 Status Center::RefreshRevision() {
@@ -177,12 +163,15 @@ Status Center::AppendAudit(Txn& txn, const Actor& actor, int64_t rev, Change& ch
   Bytes prev = last ? last->hash : Bytes(formats::kAuditHashBytes, 0);
   int64_t seq = last ? last->seq : 0;
   int64_t now = clock_.NowUnix();
+  std::vector<store::AuditEntry> entries;
+  entries.reserve(change.notes.size());
   for (auto& note : change.notes) {
     store::AuditEntry e;
     e.seq = ++seq;
     e.time = now;
-    e.actor = actor.name;
-    e.remote = actor.remote;
+    const Actor& who = note.actor ? *note.actor : actor;
+    e.actor = who.name;
+    e.remote = who.remote;
     e.action = note.action;
     e.target = note.target;
     if (rev != 0) note.detail["revision"] = rev;
@@ -190,9 +179,9 @@ Status Center::AppendAudit(Txn& txn, const Actor& actor, int64_t rev, Change& ch
     e.prev_hash = prev;
     e.hash = formats::AuditEntryHash(prev, {e.seq, e.time, e.actor, e.remote, e.action, e.target, e.detail});
     prev = e.hash;
-    KW_RETURN_IF_ERROR(txn.AppendAudit(e));
+    entries.push_back(std::move(e));
   }
-  return OkStatus();
+  return txn.AppendAudits(entries);
 }
 
 Status Center::AuditEvent(const Actor& actor, const std::string& action, const std::string& target,

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,10 +23,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/rng.h"
+#include "base/secret_bytes.h"
 #include "base/status.h"
 #include "center/policy.h"
 #include "center/render.h"
@@ -127,6 +130,43 @@ struct SignedBundle {
   int64_t revision = 0;
   std::string bundle;
   std::string signature;
+};
+
+// --- TOTP (issue 8, central mode)
+
+struct TotpSettings {
+  int window = 3;                // codes accepted around now, in steps (WINDOW_SIZE)
+  int rate_limit_attempts = 3;   // failed attempts per user ...
+  int rate_limit_interval = 30;  // ... per this many seconds; then refused unasked
+  int scratch_codes = 5;         // issued at enrolment
+  std::string issuer = "keyward";  // otpauth:// issuer
+};
+struct TotpEnrollRequest {
+  std::string user;
+  std::string algorithm = "sha1";  // sha1 | sha256 | sha512
+  int digits = 6;                  // 6..8
+  int64_t period = 30;             // seconds, 1..86400
+  bool force = false;              // replace an existing enrolment
+};
+// Shown once, at enrolment; the center keeps the secret sealed and the
+// scratch codes hashed.
+struct TotpEnrollment {
+  std::string user;
+  SecretBytes secret;
+  std::string uri;  // otpauth://totp/...
+  std::string algorithm;
+  int digits = 6;
+  int64_t period = 30;
+  std::vector<std::string> scratch_codes;
+  bool replaced = false;
+};
+// What a verification answers. reason: "accepted", "accepted_scratch",
+// "invalid_code", "reused", "rate_limited", "malformed", "not_enrolled",
+// "user_inactive".
+struct TotpVerdict {
+  bool ok = false;
+  std::string reason;
+  int64_t retry_after = 0;  // rate_limited: seconds until attempts are taken again
 };
 
 inline constexpr std::string_view kTokenPrefix = "kw_";
@@ -240,6 +280,31 @@ class Center {
   // only when something changed. Returns how many records changed.
   StatusOr<int> Sweep();
 
+  // --- TOTP
+  // The key sealing TOTP secrets at rest (32 bytes, keywardd's
+  // totp_key_file) and the verification settings; without a key the TOTP
+  // calls fail with FailedPrecondition. Call once, before serving.
+  void ConfigureTotp(SecretBytes key, TotpSettings settings);
+  // Creates the user's secret and scratch codes (returned once).
+  // AlreadyExists when enrolled, unless request.force. Audited
+  // ("totp.enroll"); no revision change (bundles do not carry TOTP).
+  StatusOr<TotpEnrollment> EnrollTotp(const Actor& actor, const TotpEnrollRequest& request);
+  Status RemoveTotp(const Actor& actor, std::string_view user);
+  // Checks a code for a user: the window around now, a step already
+  // accepted for the user (by any bastion, any keywardd on the store) is
+  // refused, failures are rate-limited per user, a scratch code works once.
+  // Every outcome is audited ("totp.verify": user, actor, outcome; never
+  // the code). Verifications are committed in groups: one write
+  // transaction (and one fsync) for all that arrived meanwhile; `done` is
+  // called from the committing thread once the outcome is durable. Errors
+  // (not verdicts): InvalidArgument for a bad user name or code field,
+  // FailedPrecondition when TOTP is not configured, Unavailable when the
+  // store is.
+  void VerifyTotpAsync(const Actor& actor, std::string user, SecretBytes code,
+                       std::function<void(StatusOr<TotpVerdict>)> done);
+  // VerifyTotpAsync, waiting for the answer.
+  StatusOr<TotpVerdict> VerifyTotp(const Actor& actor, std::string user, SecretBytes code);
+
   // --- audit
   StatusOr<Listing<store::AuditEntry>> ListAudit(store::PageRequest page);
   // Verifies the whole chain; the error names the first bad entry.
@@ -263,6 +328,18 @@ class Center {
   StatusOr<std::string> NewToken(Bytes* hash);
   void Publish(int64_t revision);
 
+  struct TotpJob {
+    Actor actor;
+    std::string user;
+    SecretBytes code;
+    std::function<void(StatusOr<TotpVerdict>)> done;
+  };
+  // The TOTP verification worker: takes every queued job, runs them in one
+  // write transaction, commits, answers (center_totp.cc).
+  void TotpWorker();
+  void RunTotpBatch(std::vector<std::unique_ptr<TotpJob>>& batch);
+  Bytes ScratchHash(int64_t user_id, std::string_view code) const;
+
   store::Store* store_;
   Policy policy_;
   const Clock& clock_;
@@ -281,6 +358,14 @@ class Center {
   RevisionCache<std::string, Rendered> group_renders_;  // "g1,g2," -> files (Bundles)
   RevisionCache<std::string, int64_t> host_ids_;
   RevisionCache<std::string, Principal> tokens_;
+
+  SecretBytes totp_key_;  // set once by ConfigureTotp, before serving
+  TotpSettings totp_;
+  std::mutex totp_mu_;  // guards the queue, the flag and the thread below
+  std::condition_variable totp_cv_;
+  std::vector<std::unique_ptr<TotpJob>> totp_queue_;
+  bool totp_stop_ = false;
+  std::thread totp_thread_;
 };
 
 }  // namespace kw::center

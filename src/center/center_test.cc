@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "otp/otp.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
@@ -350,6 +352,97 @@ TEST(ConfigTest, DocumentedExampleParsesAndErrorsNameFileAndLine) {
   EXPECT_EQ(unknown.status().message(), "x.conf:2: unknown setting \"lisen\"");
   EXPECT_FALSE(ParseConfig("policy.min_rsa_bits = 512\n", "x.conf", "").ok());
   EXPECT_FALSE(ParseConfig("tls_cert = a\n", "x.conf", "").ok());
+}
+
+// --- TOTP (issue 8, central mode): the rules with a fake clock; codes from
+// the otp library (the HTTP and oathtool side: tests/api, tests/interop).
+
+class CenterTotpTest : public CenterTest {
+ protected:
+  void SetUp() override {
+    CenterTest::SetUp();
+    SecretBytes key(32);
+    rng_.Fill(key.mutable_span());
+    center_->ConfigureTotp(std::move(key), TotpSettings{});
+    ASSERT_TRUE(center_->CreateUser(admin_, {"alice", ""}).ok());
+    auto e = center_->EnrollTotp(admin_, {"alice", "sha1", 6, 30, false});
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    secret_ = e->secret.Clone();
+    scratch_ = e->scratch_codes;
+  }
+  // The code of the step `offset` steps from the fake clock's now.
+  std::string Code(int64_t offset = 0) {
+    return otp::TotpCode(secret_.span(), clock_.NowUnix() + 30 * offset, otp::Algorithm::kSha1, 6);
+  }
+  TotpVerdict Verify(const std::string& code) {
+    auto v = center_->VerifyTotp(Actor{"host:b1", "192.0.2.1"}, "alice", SecretBytes(code));
+    EXPECT_TRUE(v.ok()) << v.status().message();
+    return v.ok() ? *v : TotpVerdict{};
+  }
+  SecretBytes secret_;
+  std::vector<std::string> scratch_;
+};
+
+TEST_F(CenterTotpTest, StepsMoveForwardOnlyAndTheWindowIsOneStepEitherSide) {
+  EXPECT_EQ(Verify(Code()).reason, "accepted");
+  EXPECT_EQ(Verify(Code()).reason, "reused");
+  EXPECT_EQ(Verify(Code(-1)).reason, "reused");  // older than the accepted step
+  EXPECT_EQ(Verify(Code(1)).reason, "accepted");  // the next step, early (clears the failures)
+  EXPECT_EQ(Verify(Code(2)).reason, "invalid_code");  // outside the window
+  clock_.Advance(30);
+  EXPECT_EQ(Verify(Code()).reason, "reused");  // that step was just used
+  clock_.Advance(30);
+  EXPECT_EQ(Verify(Code()).reason, "accepted");
+}
+
+TEST_F(CenterTotpTest, FailuresAreRateLimitedPerIntervalAndAnAcceptanceClearsThem) {
+  const std::string wrong = Code(5);
+  EXPECT_EQ(Verify(wrong).reason, "invalid_code");
+  EXPECT_EQ(Verify(wrong).reason, "invalid_code");
+  EXPECT_EQ(Verify("12345").reason, "malformed");
+  TotpVerdict limited = Verify(Code());
+  EXPECT_EQ(limited.reason, "rate_limited");
+  EXPECT_EQ(limited.retry_after, 30);
+  clock_.Advance(29);
+  EXPECT_EQ(Verify(Code()).retry_after, 1);
+  clock_.Advance(1);
+  EXPECT_EQ(Verify(Code()).reason, "accepted");
+  // Cleared: two more failures are not yet a limit.
+  EXPECT_EQ(Verify(wrong).reason, "invalid_code");
+  EXPECT_EQ(Verify(wrong).reason, "invalid_code");
+  EXPECT_EQ(Verify(scratch_[0]).reason, "accepted_scratch");
+  EXPECT_EQ(Verify(scratch_[0]).reason, "invalid_code");
+}
+
+TEST_F(CenterTotpTest, EnrolmentRulesAndTheSealedSecret) {
+  auto again = center_->EnrollTotp(admin_, {"alice", "sha1", 6, 30, false});
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(center_->EnrollTotp(admin_, {"nobody", "sha1", 6, 30, false}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(center_->EnrollTotp(admin_, {"alice", "md5", 6, 30, true}).status().message(),
+            "algorithm: must be sha1, sha256 or sha512");
+  EXPECT_EQ(center_->EnrollTotp(admin_, {"alice", "sha1", 9, 30, true}).status().message(),
+            "digits: must be 6, 7 or 8");
+  // The store holds no byte run of the secret, only the sealed box.
+  auto txn = store_->Begin(store::TxnMode::kRead);
+  ASSERT_TRUE(txn.ok());
+  auto user = (*txn)->FindUser("alice");
+  ASSERT_TRUE(user.ok());
+  auto rec = (*txn)->GetTotp(user->id);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->sealed_secret.size(), 12 + 20 + 16u);
+  std::string box(rec->sealed_secret.begin(), rec->sealed_secret.end());
+  EXPECT_EQ(box.find(std::string(secret_.view())), std::string::npos);
+  EXPECT_EQ(rec->scratch_hashes.size(), 5u);
+  // A center without the TOTP key refuses, naming the setting.
+  DeterministicRng rng(9);
+  auto key = formats::PrivateKey::Generate(formats::KeyType::kEd25519, 0, rng);
+  ASSERT_TRUE(key.ok());
+  auto signer = formats::KeySigner::Create(*key);
+  ASSERT_TRUE(signer.ok());
+  Center bare(store_.get(), Policy{}, clock_, rng_, std::move(*signer));
+  auto v = bare.VerifyTotp(Actor{"host:b1", ""}, "alice", SecretBytes(std::string("123456")));
+  EXPECT_EQ(v.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(v.status().message().find("totp_key_file"), std::string::npos);
 }
 
 }  // namespace

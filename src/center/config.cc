@@ -51,6 +51,19 @@ StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name, 
       if (!ParseSettingInt(value, 10, 3600000, &c.sweep_interval_ms)) return bad("expected 10 to 3600000");
     } else if (name == "cache") {
       if (!ParseSettingBool(value, &c.cache)) return bad("expected yes or no");
+    } else if (name == "totp_key_file") {
+      c.totp_key_file = ResolveSettingPath(base_dir, value);
+    } else if (name == "totp.window") {
+      if (!ParseSettingInt(value, 1, 21, &c.totp.window)) return bad("expected 1 to 21 (time steps)");
+    } else if (name == "totp.rate_limit_attempts") {
+      if (!ParseSettingInt(value, 1, 100, &c.totp.rate_limit_attempts)) return bad("expected 1 to 100");
+    } else if (name == "totp.rate_limit_interval") {
+      if (!ParseSettingInt(value, 1, 3600, &c.totp.rate_limit_interval)) return bad("expected 1 to 3600 (seconds)");
+    } else if (name == "totp.scratch_codes") {
+      if (!ParseSettingInt(value, 0, 10, &c.totp.scratch_codes)) return bad("expected 0 to 10");
+    } else if (name == "totp.issuer") {
+      if (value.empty() || value.size() > 64) return bad("expected 1 to 64 characters");
+      c.totp.issuer = std::string(value);
     } else if (name == "policy.max_key_age") {
       if (value == "0" || value == "none") {
         c.policy.max_key_age = 0;
@@ -79,6 +92,7 @@ StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name, 
     return OkStatus();
   };
   KW_RETURN_IF_ERROR(ForEachSetting(text, file_name, apply));
+  if (c.totp_key_file.empty()) c.totp_key_file = DirectoryOf(c.signing_key) + "/totp_key";
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return InvalidArgumentError(std::string(file_name) + ": tls_cert and tls_key go together");
   }

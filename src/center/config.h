@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "center/center.h"
 #include "center/policy.h"
 
 namespace kw::center {
@@ -27,6 +28,10 @@ struct Config {
   // Cache renders, bundles and token lookups per revision (Center::set_caching).
   bool cache = true;
   Policy policy;
+  // The 32-byte key sealing TOTP secrets (64 hex digits, 0600), made by
+  // `keywardd init`. "" : "totp_key" beside the signing key.
+  std::string totp_key_file;
+  TotpSettings totp;
 };
 
 // Relative paths in the file (store "sqlite:REL", signing_key, TLS files)

@@ -1,6 +1,7 @@
 // keyward totp init | code | verify: TOTP/HOTP secrets in google-authenticator
 // files, codes as oathtool prints them, and verification as the PAM module
-// does it (state written back).
+// does it (state written back). keyward totp enroll | remove: secrets kept
+// by the key center (pam_keyward.so center=URL), through its API.
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "cli/admin_cmd.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "crypto/random.h"
@@ -47,6 +49,9 @@ struct TotpArgs {
   std::string code;
   bool no_skew_adjust = false, no_increment_hotp = false;
   std::string allowed_perm = "0600";
+  // enroll, remove
+  CenterFlags flags;
+  int64_t period = otp::kDefaultStep;
 };
 
 struct Account {
@@ -227,6 +232,42 @@ int Verify(const TotpArgs& a) {
   return 1;
 }
 
+// keyward totp enroll: the center makes the secret; shown here once.
+int Enroll(const TotpArgs& a) {
+  if (a.qr != "utf8" && a.qr != "ansi" && a.qr != "none") return Fail("--qr must be utf8, ansi or none");
+  return RunWithCenter(a.flags, [&](const CenterClient& c) -> Status {
+    json body = {{"algorithm", a.algorithm}, {"digits", a.digits}, {"period", a.period}, {"force", a.force}};
+    KW_ASSIGN_OR_RETURN(json doc, c.Call("POST", PathOf("users", a.user, "/totp"), body));
+    if (a.flags.json) {
+      PrintJson(doc);
+      return OkStatus();
+    }
+    const std::string uri = Text(doc, "uri");
+    std::string out = uri + "\n";
+    if (a.qr != "none") out += RenderQr(uri, a.qr);
+    out += "Secret key of " + Text(doc, "user") + ": " + Text(doc, "secret") + " (" + Text(doc, "algorithm") + ", " +
+           Text(doc, "digits") + " digits, " + Text(doc, "period") + " s)\n";
+    if (doc.contains("scratch_codes") && !doc["scratch_codes"].empty()) {
+      out += "Emergency scratch codes (each works once):\n";
+      for (const json& code : doc["scratch_codes"]) out += "  " + code.get<std::string>() + "\n";
+    }
+    if (doc.value("replaced", false)) out += "The previous secret of " + Text(doc, "user") + " no longer works.\n";
+    out += "Shown only now: the key center keeps the secret sealed and the scratch codes hashed.\n";
+    Out(out);
+    SecureWipe(out.data(), out.size());
+    return OkStatus();
+  });
+}
+
+int Remove(const TotpArgs& a) {
+  return RunWithCenter(a.flags, [&](const CenterClient& c) -> Status {
+    KW_ASSIGN_OR_RETURN(json ignored, c.Call("DELETE", PathOf("users", a.user, "/totp")));
+    (void)ignored;
+    Out("Removed the TOTP secret of " + a.user + "\n");
+    return OkStatus();
+  });
+}
+
 }  // namespace
 
 void AddTotpCommands(CLI::App& app, int* rc) {
@@ -275,6 +316,23 @@ void AddTotpCommands(CLI::App& app, int* rc) {
   verify->add_flag("--no-increment-hotp", a->no_increment_hotp, "Do not advance HOTP counters on failure");
   verify->add_option("--allowed-perm", a->allowed_perm, "Largest permissions the file may have")->capture_default_str();
   verify->callback([a, rc] { *rc = Verify(*a); });
+
+  CLI::App* enroll = totp->add_subcommand(
+      "enroll", "Give a user a TOTP secret kept by the key center (admin; $KEYWARD_TOKEN): print the otpauth:// URI, "
+                "its QR code and the scratch codes, once");
+  enroll->add_option("--user", a->user, "The key center's user")->required();
+  enroll->add_option("--algorithm", a->algorithm, "sha1 | sha256 | sha512")->capture_default_str();
+  enroll->add_option("--digits", a->digits, "6 | 7 | 8")->capture_default_str();
+  enroll->add_option("--period", a->period, "Time step in seconds")->capture_default_str();
+  enroll->add_option("--qr", a->qr, "utf8 | ansi | none")->capture_default_str();
+  enroll->add_flag("--force", a->force, "Replace the user's existing secret");
+  AddCenterFlags(enroll, &a->flags);
+  enroll->callback([a, rc] { *rc = Enroll(*a); });
+
+  CLI::App* remove = totp->add_subcommand("remove", "Remove a user's TOTP secret from the key center (admin)");
+  remove->add_option("--user", a->user, "The key center's user")->required();
+  AddCenterFlags(remove, &a->flags, /*with_json=*/false);
+  remove->callback([a, rc] { *rc = Remove(*a); });
 }
 
 }  // namespace kw::cli

@@ -206,16 +206,9 @@ VerifyResult CheckTotp(SecretFile& f, uint32_t code, Algorithm alg, int digits, 
   const int64_t tm = TotpCounter(now, *step);
   const int64_t skew = LenientOption(f, kTimeSkew);
   const ByteSpan key = f.secret().span();
-  // The current step first (the common case costs one HMAC), then the rest
-  // of the window, oldest first.
-  const int64_t lo = -((*window - 1) / 2), hi = *window / 2;
-  for (int64_t k = lo - 1; k <= hi; ++k) {
-    if (k == 0) continue;
-    const int64_t offset = k < lo ? 0 : k;
-    const int64_t counter = tm + skew + offset;
-    if ((HotpValue(key, static_cast<uint64_t>(counter), alg, digits) ^ code) == 0) {
-      return Invalidate(f, counter, *window, *step, now);
-    }
+  TotpWindow w{alg, digits, *step, static_cast<int>(*window), skew};
+  if (std::optional<int64_t> counter = MatchTotpStep(key, code, w, now)) {
+    return Invalidate(f, *counter, *window, *step, now);
   }
   if (o.skew_adjust) {
     // Every candidate is computed (no early exit): the time taken says
@@ -341,6 +334,27 @@ VerifyResult CheckRateLimit(SecretFile& f, int64_t now) {
                   true);
   }
   return Result(Outcome::kAccepted, "within the rate limit", true);
+}
+
+std::optional<int64_t> MatchTotpStep(ByteSpan key, uint32_t code, const TotpWindow& w, int64_t now) {
+  const int64_t tm = TotpCounter(now, w.step);
+  // The current step first (the common case costs one HMAC), then the rest
+  // of the window, oldest first.
+  const int64_t lo = -((w.window - 1) / 2), hi = w.window / 2;
+  for (int64_t k = lo - 1; k <= hi; ++k) {
+    if (k == 0) continue;
+    const int64_t offset = k < lo ? 0 : k;
+    const int64_t counter = tm + w.skew + offset;
+    if ((HotpValue(key, static_cast<uint64_t>(counter), w.algorithm, w.digits) ^ code) == 0) return counter;
+  }
+  return std::nullopt;
+}
+
+ParsedAnswer ParseAnswer(std::string_view answer, int digits, bool forward_pass) {
+  ParsedAnswer p;
+  if (auto c = Extract(answer, static_cast<size_t>(digits), false, forward_pass)) p.otp = AnswerCode{c->value, c->prefix};
+  if (auto c = Extract(answer, 8, true, forward_pass)) p.scratch = AnswerCode{c->value, c->prefix};
+  return p;
 }
 
 VerifyResult VerifyAnswer(SecretFile& f, std::string_view answer, int64_t now, const VerifyOptions& o) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -93,5 +94,34 @@ VerifyResult VerifyAnswer(SecretFile& file, std::string_view answer, int64_t now
 // CheckRateLimit() and, if that lets it through, VerifyAnswer(): one
 // authentication as the module does it (`changed` covers both steps).
 VerifyResult Authenticate(SecretFile& file, std::string_view answer, int64_t now, const VerifyOptions& options);
+
+// --- the parts of VerifyAnswer() that need no file (the key center keeps
+// its state in a database and uses these; VerifyAnswer() uses them too)
+
+struct TotpWindow {
+  Algorithm algorithm = Algorithm::kSha1;
+  int digits = 6;
+  int64_t step = kDefaultStep;
+  int window = kDefaultWindowSize;  // WINDOW_SIZE: steps tried around now
+  int64_t skew = 0;                 // TIME_SKEW, in steps
+};
+
+// The time step (counter) in the window around `now` whose code equals
+// `code`: the current step first, then the others oldest first, as the
+// module tries them. nullopt when none matches.
+std::optional<int64_t> MatchTotpStep(ByteSpan key, uint32_t code, const TotpWindow& w, int64_t now);
+
+// An answer read as a code: `digits` digits (otp), or an 8-digit number
+// not starting with 0 (scratch). Either may be absent; both absent means
+// the answer is not a code at all. `prefix` is what precedes the code
+// (must be empty unless forward_pass).
+struct AnswerCode {
+  uint32_t value = 0;
+  std::string_view prefix;
+};
+struct ParsedAnswer {
+  std::optional<AnswerCode> otp, scratch;
+};
+ParsedAnswer ParseAnswer(std::string_view answer, int digits, bool forward_pass);
 
 }  // namespace kw::otp

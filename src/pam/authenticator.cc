@@ -1,11 +1,20 @@
 #include "pam/authenticator.h"
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <chrono>
+#include <cstring>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <sys/fsuid.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/bytes.h"
+#include "base/file.h"
+#include "net/http_client.h"
 #include "otp/secret_file_io.h"
 #include "otp/verifier.h"
 #include "pam/options.h"
@@ -86,6 +95,68 @@ struct Wiped {
   std::string s;
   ~Wiped() { SecureWipe(s.data(), s.size()); }
 };
+
+// grace_period bookkeeping: `" LASTn HOST TIME` lines, n = 0..9, as
+// google-authenticator keeps them.
+constexpr int kGraceSlots = 10;
+std::string GraceSlot(int n) { return "LAST" + std::to_string(n); }
+
+struct GraceEntry {
+  std::string host;
+  int64_t time = 0;
+};
+std::optional<GraceEntry> ReadGrace(const otp::SecretFile& f, int n) {
+  std::optional<std::string> v = f.Get(GraceSlot(n));
+  if (!v) return std::nullopt;
+  size_t sp = v->find(' ');
+  if (sp == std::string::npos || sp == 0) return std::nullopt;
+  GraceEntry e;
+  e.host = v->substr(0, sp);
+  char* end = nullptr;
+  std::string t = v->substr(sp + 1);
+  e.time = std::strtoll(t.c_str(), &end, 10);
+  if (end == t.c_str()) return std::nullopt;
+  return e;
+}
+
+// Whether `host` logged in with a code within `grace` seconds before now.
+bool WithinGrace(const otp::SecretFile& f, const std::string& host, int64_t grace, int64_t now) {
+  for (int n = 0; n < kGraceSlots; ++n) {
+    std::optional<GraceEntry> e = ReadGrace(f, n);
+    if (e && e->host == host && e->time <= now && now - e->time < grace) return true;
+  }
+  return false;
+}
+
+// Records a login from `host`: its own slot, else a free one, else the
+// oldest.
+void RecordGrace(otp::SecretFile& f, const std::string& host, int64_t now) {
+  int slot = -1, free_slot = -1, oldest = 0;
+  int64_t oldest_time = INT64_MAX;
+  for (int n = 0; n < kGraceSlots; ++n) {
+    std::optional<GraceEntry> e = ReadGrace(f, n);
+    if (!e) {
+      if (free_slot < 0) free_slot = n;
+      continue;
+    }
+    if (e->host == host) slot = n;
+    if (e->time < oldest_time) {
+      oldest_time = e->time;
+      oldest = n;
+    }
+  }
+  if (slot < 0) slot = free_slot >= 0 ? free_slot : oldest;
+  f.Set(GraceSlot(slot), host + " " + std::to_string(now));
+}
+
+// A host name fit for one option line (no blanks or line breaks).
+bool UsableHost(const std::string& h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (char c : h) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
 
 class Flow {
  public:
@@ -176,6 +247,16 @@ PamResult Flow::Run() {
   }
 
   const int64_t now = env_.Now();
+  std::optional<std::string> rhost;
+  if (o_.grace_period > 0) {
+    rhost = env_.RemoteHost();
+    if (rhost && !UsableHost(*rhost)) rhost.reset();
+    if (rhost && WithinGrace(loaded->file, *rhost, o_.grace_period, now)) {
+      env_.Log(LogLevel::kInfo, "Accepted " + user_ + " from " + *rhost + " without a code (grace_period=" +
+                                    std::to_string(o_.grace_period) + ")");
+      return PamResult::kSuccess;
+    }
+  }
   otp::VerifyResult limit = otp::CheckRateLimit(loaded->file, now);
   bool changed = limit.changed;
   auto write_back = [&]() -> bool {
@@ -220,6 +301,10 @@ PamResult Flow::Run() {
     SecureWipe(password.data(), password.size());
   }
   changed = changed || r.changed;
+  if (r.accepted() && rhost) {
+    RecordGrace(loaded->file, *rhost, now);
+    changed = true;
+  }
   const bool stored = write_back();
 
   if (r.accepted() && stored) {
@@ -239,12 +324,145 @@ PamResult Flow::Run() {
   return PamResult::kAuthErr;
 }
 
+class HttpTransport final : public CenterTransport {
+ public:
+  StatusOr<CenterReply> Post(const CenterRequest& r) override {
+    net::ClientOptions o;
+    o.ca_file = r.ca_file;
+    o.timeout = std::chrono::milliseconds(1000LL * r.timeout_seconds);
+    net::HttpClient client(o);
+    KW_ASSIGN_OR_RETURN(net::ClientResponse resp,
+                        client.Send("POST", r.url,
+                                    {{"Authorization", "Bearer " + r.token}, {"Content-Type", "application/json"}},
+                                    r.body));
+    return CenterReply{resp.status, std::move(resp.body)};
+  }
+};
+
+// The host token: the first line of token_file, which must belong to root
+// (or to whoever runs the module) and be readable by its owner only.
+StatusOr<std::string> ReadToken(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return NotFoundError("token_file=" + path + ": " + std::strerror(errno));
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+    return PermissionDeniedError("token_file=" + path + ": not owned by root");
+  }
+  if ((st.st_mode & 077) != 0) return PermissionDeniedError("token_file=" + path + ": readable by others (chmod 600)");
+  KW_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 4096));
+  size_t end = text.find_first_of("\r\n");
+  std::string token = text.substr(0, end);
+  SecureWipe(text.data(), text.size());
+  if (token.empty()) return InvalidArgumentError("token_file=" + path + ": empty");
+  return token;
+}
+
+class CenterFlow {
+ public:
+  CenterFlow(PamEnv& env, const PamOptions& o, std::string user, CenterTransport& transport)
+      : env_(env), o_(o), user_(std::move(user)), transport_(transport) {}
+
+  PamResult Run() {
+    auto token = ReadToken(o_.token_file);
+    if (!token.ok()) {
+      env_.Log(LogLevel::kErr, "cannot use the key center for " + user_ + ": " + token.status().message() + "; denying");
+      return PamResult::kAuthErr;
+    }
+    Wiped answer;
+    bool answered = false;
+    if (o_.use_first_pass || o_.try_first_pass) {
+      if (std::optional<std::string> tok = env_.AuthTok()) {
+        answer.s = std::move(*tok);
+        answered = true;
+      }
+    }
+    if (!answered && !o_.use_first_pass) {
+      auto a = env_.Ask(o_.prompt ? *o_.prompt : kDefaultPrompt, o_.echo_verification_code);
+      if (a.ok()) {
+        answer.s = std::move(a).value();
+        answered = true;
+      } else {
+        env_.Log(LogLevel::kErr, "conversation failed for " + user_ + ": " + a.status().message());
+      }
+    }
+    if (!answered) {
+      env_.Log(LogLevel::kErr, "no verification code from " + user_);
+      return PamResult::kAuthErr;
+    }
+    CenterRequest req;
+    req.url = *o_.center + "/api/v1/totp/verify";
+    req.token = std::move(*token);
+    req.body = nlohmann::json{{"user", user_}, {"code", answer.s}}.dump(-1, ' ', false,
+                                                                      nlohmann::json::error_handler_t::replace);
+    req.ca_file = o_.ca_file;
+    req.timeout_seconds = o_.center_timeout;
+    StatusOr<CenterReply> reply = transport_.Post(req);
+    SecureWipe(req.body.data(), req.body.size());
+    SecureWipe(req.token.data(), req.token.size());
+    if (!reply.ok()) return CenterDown(reply.status().message());
+    if (reply->status >= 500) return CenterDown("HTTP " + std::to_string(reply->status) + ServerMessage(*reply));
+    if (reply->status != 200) {
+      env_.Log(LogLevel::kErr, "the key center refused to verify for " + user_ + ": HTTP " +
+                                   std::to_string(reply->status) + ServerMessage(*reply) + "; denying");
+      return PamResult::kAuthErr;
+    }
+    nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("ok") || !j["ok"].is_boolean()) {
+      env_.Log(LogLevel::kErr, "unexpected answer from the key center for " + user_ + "; denying");
+      return PamResult::kAuthErr;
+    }
+    std::string reason = j.contains("reason") && j["reason"].is_string() ? j["reason"].get<std::string>() : "?";
+    if (j["ok"].get<bool>()) {
+      env_.Log(LogLevel::kInfo, std::string("Accepted ") +
+                                    (reason == "accepted_scratch" ? "emergency scratch code" : "verification code") +
+                                    " for " + user_ + " (key center)");
+      return PamResult::kSuccess;
+    }
+    if (reason == "not_enrolled" && o_.nullok) {
+      env_.Log(LogLevel::kInfo, "no TOTP enrolment for " + user_ + " at the key center; nullok: ignored");
+      return PamResult::kIgnore;
+    }
+    env_.Log(LogLevel::kErr, "Invalid verification code for " + user_ + " (key center: " + Printable(reason) + ")");
+    return PamResult::kAuthErr;
+  }
+
+ private:
+  PamResult CenterDown(const std::string& why) {
+    if (o_.center_down_ignore) {
+      env_.Log(LogLevel::kWarning, "key center " + *o_.center + " unavailable (" + why +
+                                       "); center_down=ignore: no second factor checked for " + user_ +
+                                       ", the rest of the stack decides");
+      return PamResult::kIgnore;
+    }
+    env_.Log(LogLevel::kErr, "key center " + *o_.center + " unavailable (" + why + "); denying " + user_);
+    return PamResult::kAuthErr;
+  }
+  static std::string ServerMessage(const CenterReply& r) {
+    std::string m = net::ServerErrorMessage(r.body);
+    return m.empty() ? "" : ": " + Printable(m);
+  }
+  // Text from the network, made safe for one syslog line.
+  static std::string Printable(std::string s) {
+    if (s.size() > 200) s.resize(200);
+    for (char& c : s) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    return s;
+  }
+
+  PamEnv& env_;
+  const PamOptions& o_;
+  std::string user_;
+  CenterTransport& transport_;
+};
+
 }  // namespace
 
-PamResult Authenticate(PamEnv& env, std::span<const char* const> args) {
+PamResult Authenticate(PamEnv& env, std::span<const char* const> args, CenterTransport* transport) {
   auto o = ParseOptions(args);
   if (!o.ok()) {
-    env.Log(LogLevel::kErr, "bad module arguments: " + o.status().message() + "; denying");
+    auto who = env.User();
+    env.Log(LogLevel::kErr, "bad module arguments: " + o.status().message() + "; denying" +
+                                (who.ok() && !who->empty() ? " " + *who : std::string()));
     return PamResult::kAuthErr;
   }
   auto user = env.User();
@@ -253,10 +471,8 @@ PamResult Authenticate(PamEnv& env, std::span<const char* const> args) {
     return PamResult::kAuthErr;
   }
   if (o->center) {
-    // Fail closed: the key center client is not part of this build.
-    env.Log(LogLevel::kErr, "center=" + *o->center + ": verification with the key center is not available in this "
-                            "build; denying " + *user);
-    return PamResult::kAuthErr;
+    HttpTransport http;
+    return CenterFlow(env, *o, *user, transport ? *transport : http).Run();
   }
   return Flow(env, *o, *user).Run();
 }

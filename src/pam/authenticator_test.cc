@@ -5,6 +5,7 @@
 #include "pam/authenticator.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -41,6 +42,8 @@ class FakeEnv final : public PamEnv {
   void SetAuthTok(const std::string& t) override { authtok = t; }
   void Log(LogLevel, const std::string& m) override { logs.push_back(m); }
   int64_t Now() override { return now; }
+  std::optional<std::string> rhost;
+  std::optional<std::string> RemoteHost() override { return rhost; }
   std::string AllLogs() const {
     std::string s;
     for (const auto& l : logs) s += l + "\n";
@@ -186,20 +189,166 @@ TEST_F(AuthenticatorTest, BadPermissionsOrOwnerDenyEvenWithNullok) {
   EXPECT_EQ(Run({"no_strict_owner"}), PamResult::kSuccess) << env_.AllLogs();
 }
 
-TEST_F(AuthenticatorTest, CenterModeFailsClosed) {
-  WriteSecretFile("\" TOTP_AUTH\n");
-  env_.answers = {CodeAt(10000)};
-  EXPECT_EQ(Run({"center=https://keys.example"}), PamResult::kAuthErr);
-  EXPECT_TRUE(env_.asked.empty());
-  EXPECT_NE(env_.AllLogs().find("not available"), std::string::npos) << env_.AllLogs();
+// center= mode against a fake key center.
+class FakeCenter final : public CenterTransport {
+ public:
+  std::vector<CenterRequest> requests;
+  StatusOr<CenterReply> reply = CenterReply{200, R"({"ok":true,"reason":"accepted"})"};
+  StatusOr<CenterReply> Post(const CenterRequest& r) override {
+    requests.push_back(r);
+    return reply;
+  }
+};
+
+class CenterModeTest : public AuthenticatorTest {
+ protected:
+  void SetUp() override {
+    AuthenticatorTest::SetUp();
+    token_path_ = dir_ + "/token";
+    AtomicWriteOptions o;
+    o.mode = 0600;
+    ASSERT_TRUE(WriteFileAtomic(token_path_, "kw_hosttoken\n", o).ok());
+  }
+  PamResult RunCenter(std::vector<std::string> extra = {}) {
+    std::vector<std::string> words = {"center=http://127.0.0.1:9/", "token_file=" + token_path_};
+    for (auto& e : extra) words.push_back(e);
+    std::vector<const char*> args;
+    for (auto& w : words) args.push_back(w.c_str());
+    return Authenticate(env_, args, &center_);
+  }
+  FakeCenter center_;
+  std::string token_path_;
+};
+
+TEST_F(CenterModeTest, AcceptedAndRefusedAsTheCenterSays) {
+  env_.answers = {"123456"};
+  EXPECT_EQ(RunCenter(), PamResult::kSuccess) << env_.AllLogs();
+  ASSERT_EQ(center_.requests.size(), 1u);
+  EXPECT_EQ(center_.requests[0].url, "http://127.0.0.1:9/api/v1/totp/verify");
+  EXPECT_EQ(center_.requests[0].token, "kw_hosttoken");
+  EXPECT_EQ(center_.requests[0].timeout_seconds, 5);
+  EXPECT_EQ(nlohmann::json::parse(center_.requests[0].body),
+            (nlohmann::json{{"user", env_.user}, {"code", "123456"}}));
+  EXPECT_NE(env_.AllLogs().find("Accepted verification code for " + env_.user), std::string::npos) << env_.AllLogs();
+
+  center_.reply = CenterReply{200, R"({"ok":false,"reason":"reused"})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("Invalid verification code for " + env_.user + " (key center: reused)"),
+            std::string::npos)
+      << env_.AllLogs();
+  // A 4xx (a bad token, TOTP not configured) denies whatever center_down says.
+  center_.reply = CenterReply{401, R"({"error":{"code":"unauthenticated","message":"bad token"}})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("HTTP 401: bad token"), std::string::npos) << env_.AllLogs();
+  center_.reply = CenterReply{200, "not json"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  ExpectLogsAreClean({"123456", "kw_hosttoken"});
+}
+
+TEST_F(CenterModeTest, NullokIgnoresOnlyUsersTheCenterHasNoEnrolmentFor) {
+  center_.reply = CenterReply{200, R"({"ok":false,"reason":"not_enrolled"})"};
+  env_.answers = {"123456"};
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"nullok"}), PamResult::kIgnore);
+  EXPECT_NE(env_.AllLogs().find("nullok: ignored"), std::string::npos) << env_.AllLogs();
+  center_.reply = CenterReply{200, R"({"ok":false,"reason":"invalid_code"})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"nullok"}), PamResult::kAuthErr);
+}
+
+TEST_F(CenterModeTest, CenterDownDeniesOrIgnoresAsConfigured) {
+  center_.reply = UnavailableError("connect 127.0.0.1:9: connection refused");
+  env_.answers = {"123456"};
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("unavailable"), std::string::npos) << env_.AllLogs();
+  EXPECT_NE(env_.AllLogs().find("denying " + env_.user), std::string::npos) << env_.AllLogs();
+  env_.asked.clear();
+  env_.logs.clear();
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kIgnore);
+  EXPECT_NE(env_.AllLogs().find("center_down=ignore"), std::string::npos) << env_.AllLogs();
   EXPECT_NE(env_.AllLogs().find(env_.user), std::string::npos);
+  center_.reply = CenterReply{503, R"({"error":{"code":"unavailable","message":"store down"}})"};
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kIgnore);
+  env_.asked.clear();
+  EXPECT_EQ(RunCenter({"center_down=deny"}), PamResult::kAuthErr);
+  ExpectLogsAreClean({"123456", "kw_hosttoken"});
+}
+
+TEST_F(CenterModeTest, TokenFileMustBePrivateAndPresent) {
+  env_.answers = {"123456"};
+  ASSERT_EQ(::chmod(token_path_.c_str(), 0644), 0);
+  EXPECT_EQ(RunCenter({"center_down=ignore"}), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("readable by others"), std::string::npos) << env_.AllLogs();
+  EXPECT_TRUE(center_.requests.empty());
+  ::unlink(token_path_.c_str());
+  EXPECT_EQ(RunCenter(), PamResult::kAuthErr);
+  EXPECT_TRUE(center_.requests.empty());
 }
 
 TEST_F(AuthenticatorTest, UnknownOptionFailsClosed) {
   WriteSecretFile("\" TOTP_AUTH\n");
   env_.answers = {CodeAt(10000)};
+  EXPECT_EQ(Run({"grace_period_x=60"}), PamResult::kAuthErr);
+  EXPECT_NE(env_.AllLogs().find("grace_period_x"), std::string::npos);
+}
+
+TEST_F(AuthenticatorTest, GracePeriodSkipsTheCodeForTheSameRemoteHostOnly) {
+  WriteSecretFile("\" DISALLOW_REUSE\n\" TOTP_AUTH\n");
+  env_.rhost = "192.0.2.7";
+  env_.answers = {CodeAt(10000)};
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kSuccess) << env_.AllLogs();
+  EXPECT_EQ(env_.asked.size(), 1u);
+  EXPECT_NE(FileText().find("\" LAST0 192.0.2.7 " + std::to_string(env_.now) + "\n"), std::string::npos) << FileText();
+  // 59 s later from the same host: nothing asked.
+  env_.now += 59;
+  env_.asked.clear();
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kSuccess) << env_.AllLogs();
+  EXPECT_TRUE(env_.asked.empty());
+  EXPECT_NE(env_.AllLogs().find("without a code (grace_period=60)"), std::string::npos) << env_.AllLogs();
+  // Another host is asked; a wrong code fails and records nothing.
+  env_.rhost = "192.0.2.8";
+  env_.asked.clear();
+  env_.answers = {"000000" == CodeAt(10001) ? "111111" : "000000"};
   EXPECT_EQ(Run({"grace_period=60"}), PamResult::kAuthErr);
-  EXPECT_NE(env_.AllLogs().find("grace_period"), std::string::npos);
+  EXPECT_EQ(env_.asked.size(), 1u);
+  EXPECT_EQ(FileText().find("192.0.2.8"), std::string::npos) << FileText();
+  // The first host, past the grace period: asked again.
+  env_.rhost = "192.0.2.7";
+  env_.now += 2;
+  env_.asked.clear();
+  env_.answers = {CodeAt(10002)};
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kSuccess) << env_.AllLogs();
+  EXPECT_EQ(env_.asked.size(), 1u);
+  // Without grace_period the records are not used; without PAM_RHOST neither.
+  env_.asked.clear();
+  env_.answers = {CodeAt(10002)};
+  EXPECT_EQ(Run(), PamResult::kAuthErr);  // reused step
+  EXPECT_EQ(env_.asked.size(), 1u);
+  env_.rhost.reset();
+  env_.asked.clear();
+  EXPECT_EQ(Run({"grace_period=60"}), PamResult::kAuthErr);
+  EXPECT_EQ(env_.asked.size(), 1u);
+}
+
+TEST_F(AuthenticatorTest, GracePeriodKeepsTenHostsReplacingTheOldest) {
+  std::string lines = "\" TOTP_AUTH\n";
+  for (int n = 0; n < 10; ++n) {
+    lines += "\" LAST" + std::to_string(n) + " 10.0.0." + std::to_string(n) + " " + std::to_string(env_.now - 100 + n) +
+             "\n";
+  }
+  WriteSecretFile(lines);
+  env_.rhost = "10.0.0.99";
+  env_.answers = {CodeAt(10000)};
+  EXPECT_EQ(Run({"grace_period=3600"}), PamResult::kSuccess) << env_.AllLogs();
+  std::string text = FileText();
+  EXPECT_EQ(text.find("10.0.0.0 "), std::string::npos) << text;  // the oldest went
+  EXPECT_NE(text.find("\" LAST0 10.0.0.99 "), std::string::npos) << text;
+  EXPECT_NE(text.find("\" LAST9 10.0.0.9 "), std::string::npos) << text;
 }
 
 TEST_F(AuthenticatorTest, PromptEchoAndForwardPass) {

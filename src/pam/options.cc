@@ -29,7 +29,36 @@ StatusOr<PamOptions> ParseOptions(std::span<const char* const> args) {
       if (v.empty()) return InvalidArgumentError("user= needs a user name or uid");
       o.user = v;
     } else if (TakeValue(arg, "center=", &v)) {
+      if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+        return InvalidArgumentError("center=\"" + v + "\" is not an http:// or https:// URL");
+      }
+      while (!v.empty() && v.back() == '/') v.pop_back();
       o.center = v;
+    } else if (TakeValue(arg, "token_file=", &v)) {
+      if (v.empty() || v[0] != '/') return InvalidArgumentError("token_file= needs an absolute path");
+      o.token_file = v;
+    } else if (TakeValue(arg, "center_down=", &v)) {
+      if (v != "deny" && v != "ignore") return InvalidArgumentError("center_down=\"" + v + "\" is not deny or ignore");
+      o.center_down_ignore = v == "ignore";
+    } else if (TakeValue(arg, "ca_file=", &v)) {
+      if (v.empty() || v[0] != '/') return InvalidArgumentError("ca_file= needs an absolute path");
+      o.ca_file = v;
+    } else if (TakeValue(arg, "grace_period=", &v)) {
+      char* end = nullptr;
+      errno = 0;
+      long long g = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || errno != 0 || *end != '\0' || g < 0 || g > 366LL * 86400) {
+        return InvalidArgumentError("grace_period=\"" + v + "\" is not 0 to 31622400 (seconds)");
+      }
+      o.grace_period = g;
+    } else if (TakeValue(arg, "center_timeout=", &v)) {
+      char* end = nullptr;
+      errno = 0;
+      long t = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || errno != 0 || *end != '\0' || t < 1 || t > 60) {
+        return InvalidArgumentError("center_timeout=\"" + v + "\" is not 1 to 60 (seconds)");
+      }
+      o.center_timeout = static_cast<int>(t);
     } else if (TakeValue(arg, "prompt=", &v) || TakeValue(arg, "authtok_prompt=", &v)) {
       o.prompt = v;
     } else if (TakeValue(arg, "allowed_perm=", &v)) {
@@ -63,6 +92,10 @@ StatusOr<PamOptions> ParseOptions(std::span<const char* const> args) {
     } else {
       return InvalidArgumentError("unrecognized option \"" + std::string(arg) + "\"");
     }
+  }
+  if (o.center && o.token_file.empty()) return InvalidArgumentError("center= needs token_file=PATH (a host token)");
+  if (!o.center && (!o.token_file.empty() || !o.ca_file.empty())) {
+    return InvalidArgumentError("token_file= and ca_file= go with center=");
   }
   return o;
 }

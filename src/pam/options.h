@@ -5,7 +5,9 @@
 //   secret=PATH        secret file (default ~/.google_authenticator);
 //                      ~ (at the start or after '/'), ${HOME}, ${USER}
 //   user=NAME|UID      the fixed account that owns the secret files
-//   nullok             no secret file (ENOENT): PAM_IGNORE, nothing asked
+//   nullok             no secret file (ENOENT): PAM_IGNORE, nothing asked;
+//                      with center=: the center has no enrolment for the
+//                      user: PAM_IGNORE (after asking)
 //   no_increment_hotp  a failed HOTP attempt does not advance the counter
 //   noskewadj          no clock-skew learning
 //   echo_verification_code (or echo-verification-code): prompt with echo
@@ -17,12 +19,30 @@
 //
 // keyward's own:
 //   prompt=TEXT        the prompt (same as authtok_prompt)
-//   center=URL         verify with the key center instead of a local file
-//                      (not available yet: the module then denies)
+//   center=URL         verify with the key center (keywardd) instead of a
+//                      local file: POST URL/api/v1/totp/verify. The center
+//                      keeps the secrets and remembers used steps and
+//                      failures for every bastion together.
+//   token_file=PATH    (with center=) a file holding this bastion's host
+//                      token (`keyward host add`), owned by root, mode 0600
+//                      or stricter; required with center=
+//   center_down=deny|ignore  (with center=) when the center cannot be
+//                      reached or answers 5xx: deny (default), or return
+//                      PAM_IGNORE so the rest of the stack (the key alone)
+//                      decides; logged either way
+//   ca_file=PATH       (with an https center=) PEM CA bundle to verify the
+//                      center with; default: the system's
+//   center_timeout=S   (with center=) seconds for the whole request, 1..60
+//                      (default 5)
+//
+//   grace_period=S     (local files, as google-authenticator's) no code is
+//                      asked when the same PAM_RHOST logged in with a code
+//                      within S seconds (the file's " LAST0".." LAST9
+//                      lines: the ten most recent hosts); each accepted
+//                      code records its host there
 //
 // An unknown argument is an error (the module then denies, as
-// pam_google_authenticator does). grace_period= is not implemented and
-// therefore unknown.
+// pam_google_authenticator does).
 #pragma once
 
 #include <optional>
@@ -42,6 +62,11 @@ struct PamOptions {
   std::string secret = kDefaultSecretPath;
   std::optional<std::string> user;  // user=
   std::optional<std::string> center;
+  std::string token_file;
+  bool center_down_ignore = false;
+  std::string ca_file;
+  int center_timeout = 5;
+  int64_t grace_period = 0;  // seconds; 0: off
   std::optional<std::string> prompt;
   mode_t allowed_perm = 0600;
   bool nullok = false;

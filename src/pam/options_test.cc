@@ -22,10 +22,36 @@ TEST(PamOptions, Defaults) {
   EXPECT_FALSE(o->prompt);
 }
 
+TEST(PamOptions, CenterOptionsAreCheckedByName) {
+  struct Case {
+    std::vector<const char*> args;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"center=keys.example"}, "center=\"keys.example\" is not an http"},
+           {{"center=https://k"}, "center= needs token_file="},
+           {{"center=https://k", "token_file=rel"}, "token_file= needs an absolute path"},
+           {{"center=https://k", "token_file=/t", "center_down=maybe"}, "center_down=\"maybe\""},
+           {{"center=https://k", "token_file=/t", "center_timeout=0"}, "center_timeout=\"0\""},
+           {{"center=https://k", "token_file=/t", "center_timeout=61"}, "center_timeout=\"61\""},
+           {{"token_file=/t"}, "go with center="}}) {
+    auto o = Parse(c.args);
+    ASSERT_FALSE(o.ok()) << c.error;
+    EXPECT_NE(o.status().message().find(c.error), std::string::npos) << o.status().message();
+  }
+  auto o = Parse({"center=http://127.0.0.1:8180/", "token_file=/t"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(*o->center, "http://127.0.0.1:8180");  // trailing '/' dropped
+  EXPECT_FALSE(o->center_down_ignore);              // deny by default
+  EXPECT_EQ(o->center_timeout, 5);
+}
+
 TEST(PamOptions, EveryOption) {
   auto o = Parse({"secret=/var/lib/otp/${USER}", "user=otp", "nullok", "no_increment_hotp", "noskewadj",
                   "echo_verification_code", "forward_pass", "allowed_perm=0640", "no_strict_owner", "allow_readonly",
-                  "debug", "try_first_pass", "use_first_pass", "center=https://keys.example:8443", "prompt=OTP: "});
+                  "debug", "try_first_pass", "use_first_pass", "center=https://keys.example:8443", "prompt=OTP: ",
+                  "token_file=/etc/keyward/pam.token", "center_down=ignore", "ca_file=/etc/keyward/ca.pem",
+                  "center_timeout=3"});
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_EQ(o->secret, "/var/lib/otp/${USER}");
   EXPECT_EQ(o->user, "otp");
@@ -33,6 +59,10 @@ TEST(PamOptions, EveryOption) {
               o->no_strict_owner && o->allow_readonly && o->debug && o->try_first_pass && o->use_first_pass);
   EXPECT_EQ(o->allowed_perm, 0640u);
   EXPECT_EQ(o->center, "https://keys.example:8443");
+  EXPECT_EQ(o->token_file, "/etc/keyward/pam.token");
+  EXPECT_TRUE(o->center_down_ignore);
+  EXPECT_EQ(o->ca_file, "/etc/keyward/ca.pem");
+  EXPECT_EQ(o->center_timeout, 3);
   EXPECT_EQ(o->prompt, "OTP: ");
   auto a = Parse({"echo-verification-code", "authtok_prompt=Code please: "});
   ASSERT_TRUE(a.ok());
@@ -41,7 +71,7 @@ TEST(PamOptions, EveryOption) {
 }
 
 TEST(PamOptions, ErrorsNameTheArgument) {
-  for (const char* bad : {"grace_period=60", "nullOK", "secret=", "user=", "allowed_perm=", "allowed_perm=0999",
+  for (const char* bad : {"grace_period=-1", "grace_period=x", "nullOK", "secret=", "user=", "allowed_perm=", "allowed_perm=0999",
                           "allowed_perm=600x", "bogus"}) {
     auto o = Parse({bad});
     ASSERT_FALSE(o.ok()) << bad;

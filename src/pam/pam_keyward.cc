@@ -91,6 +91,13 @@ class HandleEnv final : public PamEnv {
   }
 
   int64_t Now() override { return SystemClock::Get().NowUnix(); }
+  std::optional<std::string> RemoteHost() override {
+    const void* item = nullptr;
+    if (pam_get_item(pamh_, PAM_RHOST, &item) != PAM_SUCCESS || item == nullptr) return std::nullopt;
+    std::string host = static_cast<const char*>(item);
+    if (host.empty()) return std::nullopt;
+    return host;
+  }
 
  private:
   pam_handle_t* pamh_;

@@ -124,6 +124,33 @@ struct BundleState {
   Bytes content_hash;
 };
 
+// A user's TOTP enrolment with the key center (issue 8, central mode). The
+// secret is kept sealed (AES-256-GCM, crypto/aead.h, by the center's
+// totp_key); the store never sees it in clear. Scratch codes are kept as
+// keyed hashes only (the center computes them), each usable once.
+struct TotpSecret {
+  int64_t user_id = 0;
+  Bytes sealed_secret;
+  std::string algorithm;  // "SHA1", "SHA256", "SHA512"
+  int digits = 6;
+  int64_t period = 30;
+  // The highest time step accepted so far; a code of this step or an
+  // earlier one is refused (replay across every bastion). -1: none yet.
+  int64_t last_step = -1;
+  // Failed attempts counted since fail_since (rate limiting).
+  int64_t fail_count = 0;
+  int64_t fail_since = 0;
+  int64_t created = 0;
+  std::vector<Bytes> scratch_hashes;  // ascending bytewise
+};
+
+// A user with their TOTP enrolment (none: not enrolled), as a group of
+// verifications reads them.
+struct TotpAccount {
+  User user;
+  std::optional<TotpSecret> totp;
+};
+
 // One candidate authorized_keys line for a host: a grant on a group the
 // host is in, crossed with a key of the user the grant names (directly or
 // through a team). The store returns every such pair; the center applies

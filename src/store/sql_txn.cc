@@ -31,7 +31,7 @@ Status ReadUser(Row& r, User* u) {
 constexpr std::string_view kAnalyze =
     "ANALYZE users; ANALYZE teams; ANALYZE team_members; ANALYZE host_groups; ANALYZE hosts;"
     " ANALYZE host_group_members; ANALYZE keys; ANALYZE key_scope_groups; ANALYZE grants; ANALYZE tokens;"
-    " ANALYZE audit_log; ANALYZE bundle_states";
+    " ANALYZE audit_log; ANALYZE bundle_states; ANALYZE totp_secrets; ANALYZE totp_scratch_codes";
 
 SqlTxn::~SqlTxn() {
   if (conn_) End(false);

@@ -1,7 +1,7 @@
 // SqlTxn: a Txn over one pooled connection (sql_store.h). The SQL lives in
 // sql_txn.cc (revision, users, teams, groups), sql_txn_hosts.cc (hosts,
-// keys), sql_txn_grants.cc (grants, RenderRows) and sql_txn_misc.cc
-// (tokens, audit log, bundle state).
+// keys), sql_txn_grants.cc (grants, RenderRows), sql_txn_misc.cc
+// (tokens, audit log, bundle state) and sql_txn_totp.cc (TOTP enrolments).
 //
 // Errors the contract names are found before writing: a name already taken
 // is AlreadyExists and a referenced record that does not exist is NotFound,
@@ -109,7 +109,18 @@ class SqlTxn final : public Txn {
 
   StatusOr<std::optional<AuditEntry>> LastAudit() override;
   Status AppendAudit(const AuditEntry& e) override;
+  Status AppendAudits(const std::vector<AuditEntry>& entries) override;
   StatusOr<std::vector<AuditEntry>> ListAudit(PageRequest page) override;
+
+  Status PutTotp(const TotpSecret& t) override;
+  StatusOr<TotpSecret> GetTotp(int64_t user_id) override;
+  Status DeleteTotp(int64_t user_id) override;
+  StatusOr<bool> AcceptTotpStep(int64_t user_id, int64_t step) override;
+  StatusOr<bool> UseTotpScratch(int64_t user_id, ByteSpan hash) override;
+  Status SetTotpFailures(int64_t user_id, int64_t count, int64_t since) override;
+  StatusOr<std::vector<TotpAccount>> FindTotpAccounts(const std::vector<std::string>& names) override;
+  StatusOr<std::vector<int64_t>> AcceptTotpSteps(const std::vector<std::pair<int64_t, int64_t>>& steps) override;
+  Status SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& failures) override;
 
   StatusOr<std::optional<BundleState>> GetBundleState(int64_t host_id) override;
   Status PutBundleState(const BundleState& s) override;
@@ -207,6 +218,11 @@ class SqlTxn final : public Txn {
     for (const auto& a : where.args) std::visit([&](const auto& v) { Bind(*s, ++index, v); }, a);
     return s;
   }
+
+  // A statement whose SQL is built at run time, with its values in order
+  // ($1, $2, ...): int64_t, text or a blob.
+  using Value = std::variant<int64_t, std::string, Bytes>;
+  StatusOr<Stmt*> QueryValues(const std::string& sql, const std::vector<Value>& values);
 
   Status Usable() const;    // not ended, not failed
   Status Writable();        // Usable() and a write transaction; counts a write

@@ -302,6 +302,8 @@ TEST_P(ApiTest, AuthorizationMatrix) {
       {"PATCH", "/api/v1/users/alice", false},
       {"DELETE", "/api/v1/users/nobody", false},
       {"POST", "/api/v1/users/nobody/offboard", false},
+      {"POST", "/api/v1/users/alice/totp", false},
+      {"DELETE", "/api/v1/users/alice/totp", false},
       {"GET", "/api/v1/teams", false},
       {"POST", "/api/v1/teams", false},
       {"GET", "/api/v1/groups", false},
@@ -502,6 +504,275 @@ TEST_P(ApiTest, RenderedFileWorksWithRealSshd) {
   EXPECT_FALSE(out->ok) << out->Describe();
 }
 
+// --- TOTP kept by the center (issue 8, central mode). Codes come from the
+// real oathtool, computed from the secret the enrolment returned.
+
+std::string OathCode(const std::string& secret, const std::string& alg = "sha1", int digits = 6, int64_t offset = 0) {
+  std::vector<std::string> args = {"oathtool", "-b", "--totp=" + alg, "-d", std::to_string(digits)};
+  if (offset != 0) args.push_back("--now=@" + std::to_string(Now() + offset));
+  args.push_back(secret);
+  auto r = RunSubprocess(args);
+  EXPECT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->Describe() : r.status().message());
+  std::string out = r.ok() ? r->out : "";
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// A code of the right length that is none of the window's codes.
+std::string WrongCode(const std::string& secret) {
+  std::string c = OathCode(secret);
+  for (int tries = 0; tries < 10; ++tries) {
+    c[0] = static_cast<char>('0' + (c[0] - '0' + 1) % 10);
+    if (c != OathCode(secret, "sha1", 6, -30) && c != OathCode(secret, "sha1", 6, 30) && c != OathCode(secret)) break;
+  }
+  return c;
+}
+
+class TotpApiTest : public ApiTest {
+ protected:
+  // Five failures per 30 s before the rate limit engages.
+  void SetUp() override { StartCenter("totp.rate_limit_attempts = 5\n"); }
+  // user `name` (active), enrolled with `body`; returns the enrolment.
+  json Enroll(const std::string& name, const json& body = json::object()) {
+    auto u = center_->Admin("POST", "/api/v1/users", json{{"name", name}});
+    EXPECT_TRUE(u.status == 201 || u.status == 409) << u.body;
+    auto e = center_->Admin("POST", "/api/v1/users/" + name + "/totp", body);
+    EXPECT_EQ(e.status, 201) << e.body;
+    return e.json;
+  }
+  std::string Host(const std::string& name) {
+    auto h = center_->Admin("POST", "/api/v1/hosts", json{{"name", name}});
+    EXPECT_EQ(h.status, 201) << h.body;
+    return h.json.value("token", "");
+  }
+  Reply Verify(const std::string& token, const std::string& user, const std::string& code,
+               const CenterProcess* on = nullptr) {
+    return (on ? on : center_.get())->Call("POST", "/api/v1/totp/verify", token, json{{"user", user}, {"code", code}});
+  }
+  std::vector<json> AuditOf(const std::string& action) {
+    std::vector<json> out;
+    auto r = center_->Admin("GET", "/api/v1/audit?limit=1000");
+    EXPECT_EQ(r.status, 200);
+    for (const json& e : r.json["items"]) {
+      if (e["action"] == action) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+TEST_P(TotpApiTest, EnrollVerifyReplayAcrossBastionsAndAudit) {
+  std::string bastion1 = Host("bastion1"), bastion2 = Host("bastion2");
+  json e = Enroll("alice");
+  const std::string secret = e.value("secret", "");
+  ASSERT_EQ(secret.size(), 32u) << e;  // 20 bytes in base32
+  EXPECT_EQ(e["algorithm"], "SHA1");
+  EXPECT_EQ(e["digits"], 6);
+  EXPECT_EQ(e["period"], 30);
+  EXPECT_EQ(e["replaced"], false);
+  EXPECT_EQ(e["uri"].get<std::string>().rfind("otpauth://totp/keyward:alice?", 0), 0u) << e;
+  EXPECT_NE(e["uri"].get<std::string>().find("secret=" + secret), std::string::npos) << e;
+  ASSERT_EQ(e["scratch_codes"].size(), 5u);
+
+  const std::string code = OathCode(secret);
+  auto ok = Verify(bastion1, "alice", code);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json["ok"], true) << ok.body;
+  EXPECT_EQ(ok.json["reason"], "accepted");
+  // The same code on the other bastion, and on the first again: refused.
+  auto replay = Verify(bastion2, "alice", code);
+  EXPECT_EQ(replay.json["ok"], false) << replay.body;
+  EXPECT_EQ(replay.json["reason"], "reused");
+  EXPECT_EQ(Verify(bastion1, "alice", code).json["reason"], "reused");
+  // The previous step's code is older than the accepted one: refused too.
+  EXPECT_EQ(Verify(bastion2, "alice", OathCode(secret, "sha1", 6, -30)).json["ok"], false);
+  auto wrong = Verify(bastion2, "alice", WrongCode(secret));
+  EXPECT_EQ(wrong.json["ok"], false);
+  EXPECT_EQ(wrong.json["reason"], "invalid_code");
+  EXPECT_EQ(Verify(bastion2, "alice", "12ab56").json["reason"], "malformed");
+  EXPECT_EQ(Verify(bastion2, "nobody", code).json["reason"], "not_enrolled");
+
+  // Audit: every outcome, with user and host; never the code or the secret.
+  std::vector<json> verifies = AuditOf("totp.verify");
+  ASSERT_GE(verifies.size(), 7u);
+  EXPECT_EQ(verifies[0]["actor"], "host:bastion1");
+  EXPECT_EQ(verifies[0]["target"], "user:alice");
+  EXPECT_EQ(verifies[0]["detail"]["outcome"], "accepted");
+  EXPECT_EQ(verifies[1]["actor"], "host:bastion2");
+  EXPECT_EQ(verifies[1]["detail"]["outcome"], "reused");
+  std::vector<json> enrolls = AuditOf("totp.enroll");
+  ASSERT_EQ(enrolls.size(), 1u);
+  EXPECT_EQ(enrolls[0]["target"], "user:alice");
+  auto all = center_->Admin("GET", "/api/v1/audit?limit=1000");
+  for (const json& entry : all.json["items"]) {
+    std::string detail = entry["detail"].dump();
+    EXPECT_EQ(detail.find(code), std::string::npos) << detail;
+    EXPECT_EQ(detail.find(secret), std::string::npos) << detail;
+    for (const json& sc : e["scratch_codes"]) EXPECT_EQ(detail.find(sc.get<std::string>()), std::string::npos);
+  }
+  EXPECT_EQ(center_->Admin("GET", "/api/v1/audit/verify").json["ok"], true);
+  // Nothing of the code or secret in the center's own log either.
+  std::string log = center_->log();
+  EXPECT_EQ(log.find(code), std::string::npos);
+  EXPECT_EQ(log.find(secret), std::string::npos);
+}
+
+TEST_P(TotpApiTest, RateLimitScratchCodesReenrolAndRemoval) {
+  std::string bastion = Host("bastion1");
+  json e = Enroll("bob", json{{"algorithm", "sha256"}, {"digits", 8}});
+  const std::string secret = e.value("secret", "");
+  EXPECT_EQ(secret.size(), 52u);  // 32 bytes, unpadded base32
+  EXPECT_EQ(e["algorithm"], "SHA256");
+  // Five failures in the interval, then even the right code is not checked.
+  for (int i = 0; i < 5; ++i) {
+    auto r = Verify(bastion, "bob", "0000000" + std::to_string(i));
+    EXPECT_EQ(r.json["reason"], "invalid_code") << r.body;
+  }
+  auto limited = Verify(bastion, "bob", OathCode(secret, "sha256", 8));
+  EXPECT_EQ(limited.json["ok"], false) << limited.body;
+  EXPECT_EQ(limited.json["reason"], "rate_limited");
+  EXPECT_GT(limited.json.value("retry_after", 0), 0);
+  EXPECT_LE(limited.json.value("retry_after", 0), 30);
+
+  // A scratch code: once (on a fresh user, not rate-limited).
+  json c = Enroll("carol");
+  const std::string scratch = c["scratch_codes"][0];
+  auto s1 = Verify(bastion, "carol", scratch);
+  EXPECT_EQ(s1.json["ok"], true) << s1.body;
+  EXPECT_EQ(s1.json["reason"], "accepted_scratch");
+  auto s2 = Verify(bastion, "carol", scratch);
+  EXPECT_EQ(s2.json["ok"], false) << s2.body;
+  // Another scratch code still works; the admin token may verify too.
+  auto s3 = center_->Call("POST", "/api/v1/totp/verify", center_->admin_token(),
+                          json{{"user", "carol"}, {"code", c["scratch_codes"][1]}});
+  EXPECT_EQ(s3.json["reason"], "accepted_scratch") << s3.body;
+
+  // Re-enrolment needs force; the old secret stops working.
+  auto again = center_->Admin("POST", "/api/v1/users/carol/totp", json::object());
+  EXPECT_EQ(again.status, 409) << again.body;
+  auto forced = center_->Admin("POST", "/api/v1/users/carol/totp", json{{"force", true}});
+  ASSERT_EQ(forced.status, 201) << forced.body;
+  EXPECT_EQ(forced.json["replaced"], true);
+  EXPECT_NE(forced.json["secret"], c["secret"]);
+  EXPECT_EQ(Verify(bastion, "carol", OathCode(c["secret"])).json["ok"], false);
+  EXPECT_EQ(Verify(bastion, "carol", OathCode(forced.json["secret"])).json["ok"], true);
+
+  // Removal: then nothing verifies; a second removal is 404.
+  EXPECT_EQ(center_->Admin("DELETE", "/api/v1/users/carol/totp").status, 204);
+  EXPECT_EQ(Verify(bastion, "carol", forced.json["scratch_codes"][0]).json["reason"], "not_enrolled");
+  EXPECT_EQ(center_->Admin("DELETE", "/api/v1/users/carol/totp").status, 404);
+  EXPECT_EQ(AuditOf("totp.remove").size(), 1u);
+
+  // Suspended users are refused.
+  json d = Enroll("dave");
+  ASSERT_EQ(center_->Admin("PATCH", "/api/v1/users/dave", json{{"state", "suspended"}}).status, 200);
+  EXPECT_EQ(Verify(bastion, "dave", OathCode(d["secret"])).json["reason"], "user_inactive");
+}
+
+// Codes arriving together are decided in one group: one code sent many
+// times at once is still accepted once, and a right and a wrong code of two
+// users in the same group each get their own answer.
+TEST_P(TotpApiTest, ConcurrentCodesInOneGroupAreDecidedInOrder) {
+  std::string bastion = Host("bastion1");
+  json a = Enroll("alice"), b = Enroll("bob");
+  const std::string code_a = OathCode(a["secret"]), code_b = OathCode(b["secret"]);
+  std::atomic<int> accepted_a{0}, refused_a{0}, limited_a{0}, accepted_b{0}, wrong_b{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      if (i % 3 == 2) {
+        auto r = Verify(bastion, "bob", i == 2 ? code_b : WrongCode(b["secret"]));
+        if (r.json.value("reason", "") == "accepted") ++accepted_b;
+        if (r.json.value("reason", "") == "invalid_code") ++wrong_b;
+        return;
+      }
+      auto r = Verify(bastion, "alice", code_a);
+      if (r.json.value("reason", "") == "accepted") ++accepted_a;
+      if (r.json.value("reason", "") == "reused") ++refused_a;
+      if (r.json.value("reason", "") == "rate_limited") ++limited_a;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted_a.load(), 1);
+  // Seven refusals: five replays, then the rate limit (5 per 30 s here).
+  EXPECT_EQ(refused_a.load(), 5);
+  EXPECT_EQ(limited_a.load(), 2);
+  EXPECT_EQ(accepted_b.load(), 1);
+  EXPECT_EQ(wrong_b.load(), 3);
+  EXPECT_EQ(AuditOf("totp.verify").size(), 12u);
+  EXPECT_EQ(center_->Admin("GET", "/api/v1/audit/verify").json["ok"], true);
+}
+
+TEST_P(TotpApiTest, BadRequestsAndAuthorization) {
+  std::string bastion = Host("bastion1");
+  Enroll("erin");
+  // Enrolment is for admins; verification for hosts and admins.
+  EXPECT_EQ(center_->Call("POST", "/api/v1/users/erin/totp", bastion, json::object()).status, 403);
+  EXPECT_EQ(center_->Call("DELETE", "/api/v1/users/erin/totp", bastion).status, 403);
+  EXPECT_EQ(center_->Call("POST", "/api/v1/totp/verify", "", json{{"user", "erin"}, {"code", "123456"}}).status, 401);
+  EXPECT_EQ(center_->Call("POST", "/api/v1/totp/verify", "kw_" + std::string(43, 'A'),
+                          json{{"user", "erin"}, {"code", "123456"}}).status,
+            401);
+  struct Bad {
+    json body;
+    std::string field;
+  };
+  for (const Bad& b : std::vector<Bad>{{json{{"code", "123456"}}, "user"},
+                                       {json{{"user", "erin"}}, "code"},
+                                       {json{{"user", "erin"}, {"code", 123456}}, "code"},
+                                       {json{{"user", "erin"}, {"code", ""}}, "code"},
+                                       {json{{"user", "erin"}, {"code", "1"}, {"extra", 1}}, "extra"},
+                                       {json{{"user", "../x"}, {"code", "123456"}}, "user"}}) {
+    auto r = center_->Call("POST", "/api/v1/totp/verify", bastion, b.body);
+    EXPECT_EQ(r.status, 400) << b.body << " " << r.body;
+    EXPECT_EQ(r.json["error"]["message"].get<std::string>().rfind(b.field + ":", 0), 0u) << r.body;
+  }
+  for (const Bad& b : std::vector<Bad>{{json{{"algorithm", "md5"}}, "algorithm"},
+                                       {json{{"digits", 9}}, "digits"},
+                                       {json{{"period", 0}}, "period"},
+                                       {json{{"force", "yes"}}, "force"}}) {
+    auto r = center_->Admin("POST", "/api/v1/users/erin/totp", b.body);
+    EXPECT_EQ(r.status, 400) << b.body << " " << r.body;
+    EXPECT_EQ(r.json["error"]["message"].get<std::string>().rfind(b.field + ":", 0), 0u) << r.body;
+  }
+  EXPECT_EQ(center_->Admin("POST", "/api/v1/users/nobody/totp", json::object()).status, 404);
+}
+
+// Two keywardd processes on one PostgreSQL: a code accepted by one is
+// refused by the other; concurrent submissions of one code win once.
+TEST_P(MultiInstanceTest, TotpCodeAcceptedOnceAcrossInstances) {
+  CenterOptions o;
+  o.dir = center_->dir();
+  o.init = false;
+  o.store = store_;
+  o.log_name = "second.log";
+  auto second = CenterProcess::Start(o);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  auto h = center_->Admin("POST", "/api/v1/hosts", json{{"name", "bastion1"}});
+  ASSERT_EQ(h.status, 201);
+  std::string token = h.json["token"];
+  ASSERT_EQ(center_->Admin("POST", "/api/v1/users", json{{"name", "alice"}}).status, 201);
+  auto e = center_->Admin("POST", "/api/v1/users/alice/totp", json::object());
+  ASSERT_EQ(e.status, 201);
+  const std::string code = OathCode(e.json["secret"]);
+  std::atomic<int> accepted{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      const CenterProcess* on = i % 2 ? second->get() : center_.get();
+      auto r = on->Call("POST", "/api/v1/totp/verify", token, json{{"user", "alice"}, {"code", code}});
+      if (r.json.value("ok", false)) ++accepted;
+      // Refused as a replay, or (after three of those) by the rate limit.
+      std::string reason = r.json.value("reason", "");
+      if (reason == "reused" || reason == "rate_limited") ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TotpApiTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 INSTANTIATE_TEST_SUITE_P(Backends, MultiInstanceTest, ::testing::Values("postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgres"),

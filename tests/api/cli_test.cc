@@ -350,5 +350,39 @@ TEST_F(CliAdminTest, AuditLogListsAndVerifies) {
   EXPECT_NE(g.err.find("sequence gap"), std::string::npos) << g.err;
 }
 
+// keyward totp enroll | remove against the center; the printed secret gives
+// oathtool codes the center accepts.
+TEST_F(CliAdminTest, TotpEnrollPrintsUriQrAndScratchCodesOnce) {
+  Ok({"user", "add", "alice"});
+  std::string out = Ok({"totp", "enroll", "--user", "alice", "--algorithm", "sha256", "--digits", "8"});
+  EXPECT_EQ(out.rfind("otpauth://totp/keyward:alice?", 0), 0u) << out;
+  EXPECT_NE(out.find("\u2580"), std::string::npos) << "no QR code drawn:\n" << out;  // half blocks
+  size_t at = out.find("Secret key of alice: ");
+  ASSERT_NE(at, std::string::npos) << out;
+  std::string secret = out.substr(at + 21, out.find(' ', at + 21) - at - 21);
+  EXPECT_EQ(secret.size(), 52u) << secret;
+  EXPECT_NE(out.find("(SHA256, 8 digits, 30 s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("Emergency scratch codes"), std::string::npos) << out;
+  // Again without --force: refused, naming the flag's meaning.
+  SubprocessResult again = Kw({"totp", "enroll", "--user", "alice", "--qr", "none"});
+  EXPECT_TRUE(again.ExitedWith(1)) << again.Describe();
+  EXPECT_NE(again.err.find("already has a TOTP secret"), std::string::npos) << again.err;
+  // The secret works: a code from oathtool is accepted by the center.
+  auto code = RunSubprocess({"oathtool", "-b", "--totp=sha256", "-d", "8", secret});
+  ASSERT_TRUE(code.ok() && code->ExitedWith(0));
+  std::string c = code->out.substr(0, 8);
+  auto r = center_->Admin("POST", "/api/v1/totp/verify", json{{"user", "alice"}, {"code", c}});
+  EXPECT_EQ(r.json["reason"], "accepted") << r.body;
+  json forced = OkJson({"totp", "enroll", "--user", "alice", "--force"});
+  EXPECT_EQ(forced["replaced"], true);
+  EXPECT_NE(forced["secret"], secret);
+  EXPECT_EQ(Ok({"totp", "remove", "--user", "alice"}), "Removed the TOTP secret of alice\n");
+  SubprocessResult gone = Kw({"totp", "remove", "--user", "alice"});
+  EXPECT_TRUE(gone.ExitedWith(1)) << gone.Describe();
+  EXPECT_NE(gone.err.find("has no TOTP secret"), std::string::npos) << gone.err;
+  SubprocessResult no_token = Kw({"totp", "enroll", "--user", "alice"}, {{"KEYWARD_TOKEN", std::nullopt}});
+  EXPECT_TRUE(no_token.ExitedWith(1)) << no_token.Describe();
+}
+
 }  // namespace
 }  // namespace kw::test

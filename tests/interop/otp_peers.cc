@@ -65,12 +65,15 @@ PamService::~PamService() {
 }
 
 PamtesterResult RunPamtester(const std::string& service, const std::string& user, const std::string& answer,
-                             const std::string& prompt) {
+                             const std::string& prompt, const std::string& rhost) {
   PamtesterResult r;
   test::SubprocessOptions o;
   o.stdin_data = answer + "\n";
   o.timeout = std::chrono::seconds(30);
-  auto run = test::RunSubprocess({"pamtester", service, user, "authenticate"}, o);
+  std::vector<std::string> argv = {"pamtester"};
+  if (!rhost.empty()) argv.insert(argv.end(), {"-I", "rhost=" + rhost});
+  argv.insert(argv.end(), {service, user, "authenticate"});
+  auto run = test::RunSubprocess(argv, o);
   if (!run.ok()) {
     ADD_FAILURE() << "cannot run pamtester: " << run.status().ToString();
     return r;

@@ -49,9 +49,10 @@ struct PamtesterResult {
 };
 
 // `pamtester SERVICE USER authenticate` with `answer` (and a newline) on
-// its standard input. Starting pamtester at all must work (ADD_FAILURE).
+// its standard input; with `rhost`, PAM_RHOST set to it (-I rhost=).
+// Starting pamtester at all must work (ADD_FAILURE).
 PamtesterResult RunPamtester(const std::string& service, const std::string& user, const std::string& answer,
-                             const std::string& prompt = "Verification code: ");
+                             const std::string& prompt = "Verification code: ", const std::string& rhost = "");
 
 // Runs oathtool with `args`; returns its stdout without the newline
 // (ADD_FAILURE and "" when it fails).

@@ -1,7 +1,8 @@
 // pam_keyward.so loaded by the real libpam, driven by pamtester through a
 // PAM service file in /etc/pam.d (needs root): right code accepted, wrong
 // refused, reuse refused, rate limit engaged (nothing asked), scratch code
-// once, nullok with no file, center= failing closed -- and the syslog lines
+// once, nullok with no file, center= without a token failing closed (the
+// central mode itself: pam_center_test.cc) -- and the syslog lines
 // naming the user and the outcome, never the code or the secret. Codes
 // come from oathtool.
 #include <gtest/gtest.h>
@@ -135,12 +136,29 @@ TEST_F(PamInterop, PromptEchoAndCenterOption) {
   PamtesterResult r = RunPamtester(svc->name(), "root", CodeNow(), "Bastion code: ");
   EXPECT_TRUE(r.authenticated) << r.Describe();
   EXPECT_TRUE(r.prompted) << r.Describe();
-  // center= is not available yet: denied without asking.
+  // center= without token_file= is a bad argument list: denied unasked.
   auto center = Service("center=https://keys.example.invalid", true);
   ASSERT_TRUE(center);
   PamtesterResult c = RunPamtester(center->name(), "root", CodeNow());
   EXPECT_FALSE(c.authenticated) << c.Describe();
   EXPECT_FALSE(c.prompted) << c.Describe();
+}
+
+// grace_period= with PAM_RHOST as libpam hands it over (pamtester -I).
+TEST_F(PamInterop, GracePeriodForTheSameRemoteHost) {
+  WriteSecret("\" DISALLOW_REUSE\n\" TOTP_AUTH\n");
+  auto svc = Service("grace_period=300");
+  ASSERT_TRUE(svc);
+  PamtesterResult first = RunPamtester(svc->name(), "root", CodeNow(), "Verification code: ", "198.51.100.4");
+  EXPECT_TRUE(first.authenticated) << first.Describe();
+  EXPECT_TRUE(first.prompted);
+  EXPECT_NE(Text().find("\" LAST0 198.51.100.4 "), std::string::npos) << Text();
+  PamtesterResult again = RunPamtester(svc->name(), "root", "", "Verification code: ", "198.51.100.4");
+  EXPECT_TRUE(again.authenticated) << again.Describe();
+  EXPECT_FALSE(again.prompted) << again.Describe();
+  PamtesterResult other = RunPamtester(svc->name(), "root", "", "Verification code: ", "198.51.100.5");
+  EXPECT_FALSE(other.authenticated) << other.Describe();
+  EXPECT_TRUE(other.prompted) << other.Describe();
 }
 
 TEST_F(PamInterop, SyslogNamesUserAndOutcomeNeverCodeOrSecret) {
@@ -173,7 +191,7 @@ TEST_F(PamInterop, SyslogNamesUserAndOutcomeNeverCodeOrSecret) {
   RunPamtester(center->name(), "root", code);
   std::string c;
   for (const auto& m : (*catcher)->Drain()) c += m + "\n";
-  EXPECT_NE(c.find("not available"), std::string::npos) << c;
+  EXPECT_NE(c.find("center= needs token_file="), std::string::npos) << c;
   EXPECT_NE(c.find("root"), std::string::npos) << c;
 }
 

@@ -752,6 +752,238 @@ TEST_P(StoreTest, BundleState) {
   EXPECT_EQ(got->content_hash, Bytes(32, 0x22));
 }
 
+// --- TOTP enrolments ---
+
+TotpSecret MakeTotp(int64_t user_id) {
+  TotpSecret t;
+  t.user_id = user_id;
+  t.sealed_secret = {1, 2, 3, 4, 5, 0, 255};
+  t.algorithm = "SHA256";
+  t.digits = 8;
+  t.period = 60;
+  t.last_step = -1;
+  t.fail_count = 2;
+  t.fail_since = 1700000000;
+  t.created = 1700000001;
+  t.scratch_hashes = {Bytes(32, 0xaa), Bytes(32, 0x11)};
+  return t;
+}
+
+TEST_P(StoreTest, TotpPutGetReplaceDelete) {
+  auto txn = Write();
+  ASSERT_OK_AND_ASSIGN(int64_t uid, txn->InsertUser(MakeUser("alice")));
+  EXPECT_ERROR(txn->GetTotp(uid), kNotFound, "TOTP of user");
+  EXPECT_ERROR(txn->PutTotp(MakeTotp(uid + 100)), kNotFound, "user");
+  ASSERT_OK(txn->PutTotp(MakeTotp(uid)));
+  ASSERT_OK(txn->Commit());
+
+  auto read = Read();
+  ASSERT_OK_AND_ASSIGN(TotpSecret got, read->GetTotp(uid));
+  EXPECT_EQ(got.user_id, uid);
+  EXPECT_EQ(got.sealed_secret, (Bytes{1, 2, 3, 4, 5, 0, 255}));
+  EXPECT_EQ(got.algorithm, "SHA256");
+  EXPECT_EQ(got.digits, 8);
+  EXPECT_EQ(got.period, 60);
+  EXPECT_EQ(got.last_step, -1);
+  EXPECT_EQ(got.fail_count, 2);
+  EXPECT_EQ(got.fail_since, 1700000000);
+  EXPECT_EQ(got.created, 1700000001);
+  ASSERT_EQ(got.scratch_hashes.size(), 2u);
+  EXPECT_EQ(got.scratch_hashes[0], Bytes(32, 0x11));  // ascending
+  EXPECT_EQ(got.scratch_hashes[1], Bytes(32, 0xaa));
+  ASSERT_OK(read->Commit());
+
+  // Replacing drops the old scratch codes and state.
+  auto w = Write();
+  TotpSecret again = MakeTotp(uid);
+  again.algorithm = "SHA1";
+  again.last_step = -1;
+  again.fail_count = 0;
+  again.scratch_hashes = {Bytes(32, 0x22)};
+  ASSERT_OK(w->PutTotp(again));
+  ASSERT_OK_AND_ASSIGN(TotpSecret replaced, w->GetTotp(uid));
+  EXPECT_EQ(replaced.algorithm, "SHA1");
+  EXPECT_EQ(replaced.fail_count, 0);
+  EXPECT_EQ(replaced.scratch_hashes, std::vector<Bytes>{Bytes(32, 0x22)});
+  ASSERT_OK(w->DeleteTotp(uid));
+  EXPECT_ERROR(w->GetTotp(uid), kNotFound, "TOTP of user");
+  EXPECT_ERROR(w->DeleteTotp(uid), kNotFound, "TOTP of user");
+  ASSERT_OK(w->PutTotp(MakeTotp(uid)));
+  // Deleting the user takes the enrolment and its scratch codes.
+  ASSERT_OK(w->DeleteUser(uid));
+  EXPECT_ERROR(w->GetTotp(uid), kNotFound, "TOTP of user");
+  ASSERT_OK(w->Commit());
+}
+
+TEST_P(StoreTest, TotpStepsAreAcceptedOnceAndOnlyForward) {
+  auto txn = Write();
+  ASSERT_OK_AND_ASSIGN(int64_t uid, txn->InsertUser(MakeUser("alice")));
+  ASSERT_OK(txn->PutTotp(MakeTotp(uid)));
+  ASSERT_OK_AND_ASSIGN(bool first, txn->AcceptTotpStep(uid, 1000));
+  EXPECT_TRUE(first);
+  ASSERT_OK_AND_ASSIGN(bool same, txn->AcceptTotpStep(uid, 1000));
+  EXPECT_FALSE(same);
+  ASSERT_OK_AND_ASSIGN(bool earlier, txn->AcceptTotpStep(uid, 999));
+  EXPECT_FALSE(earlier);
+  ASSERT_OK_AND_ASSIGN(bool later, txn->AcceptTotpStep(uid, 1001));
+  EXPECT_TRUE(later);
+  ASSERT_OK_AND_ASSIGN(bool nobody, txn->AcceptTotpStep(uid + 100, 5));
+  EXPECT_FALSE(nobody);
+  ASSERT_OK_AND_ASSIGN(TotpSecret t, txn->GetTotp(uid));
+  EXPECT_EQ(t.last_step, 1001);
+  EXPECT_EQ(t.fail_count, 0);  // cleared by an accepted step
+  ASSERT_OK(txn->Commit());
+  // Committed: a later transaction sees the step as used.
+  auto w = Write();
+  ASSERT_OK_AND_ASSIGN(bool replay, w->AcceptTotpStep(uid, 1001));
+  EXPECT_FALSE(replay);
+}
+
+TEST_P(StoreTest, TotpScratchCodesWorkOnceAndFailuresAreKept) {
+  auto txn = Write();
+  ASSERT_OK_AND_ASSIGN(int64_t uid, txn->InsertUser(MakeUser("alice")));
+  ASSERT_OK(txn->PutTotp(MakeTotp(uid)));
+  ASSERT_OK(txn->SetTotpFailures(uid, 3, 1700000100));
+  ASSERT_OK_AND_ASSIGN(TotpSecret t, txn->GetTotp(uid));
+  EXPECT_EQ(t.fail_count, 3);
+  EXPECT_EQ(t.fail_since, 1700000100);
+  EXPECT_ERROR(txn->SetTotpFailures(uid + 100, 1, 1), kNotFound, "TOTP of user");
+  ASSERT_OK_AND_ASSIGN(bool used, txn->UseTotpScratch(uid, Bytes(32, 0xaa)));
+  EXPECT_TRUE(used);
+  ASSERT_OK_AND_ASSIGN(bool again, txn->UseTotpScratch(uid, Bytes(32, 0xaa)));
+  EXPECT_FALSE(again);
+  ASSERT_OK_AND_ASSIGN(bool unknown, txn->UseTotpScratch(uid, Bytes(32, 0x33)));
+  EXPECT_FALSE(unknown);
+  ASSERT_OK_AND_ASSIGN(TotpSecret after, txn->GetTotp(uid));
+  EXPECT_EQ(after.scratch_hashes, std::vector<Bytes>{Bytes(32, 0x11)});
+  EXPECT_EQ(after.fail_count, 0);
+  ASSERT_OK(txn->Commit());
+  auto read = Read();
+  EXPECT_EQ(read->AcceptTotpStep(uid, 5).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_P(StoreTest, TotpGroupOperations) {
+  auto txn = Write();
+  std::vector<int64_t> ids;
+  // 70 enrolled users (more than one run of 64 rows), one without TOTP.
+  for (int i = 0; i < 70; ++i) {
+    ASSERT_OK_AND_ASSIGN(int64_t uid, txn->InsertUser(MakeUser("u" + std::to_string(i))));
+    TotpSecret t = MakeTotp(uid);
+    t.scratch_hashes = {Bytes(32, static_cast<uint8_t>(i)), Bytes(32, 0xee)};
+    ASSERT_OK(txn->PutTotp(t));
+    ids.push_back(uid);
+  }
+  ASSERT_OK_AND_ASSIGN(int64_t plain, txn->InsertUser(MakeUser("plain")));
+  std::vector<std::string> names = {"u3", "nobody", "plain", "u3", "u69"};
+  for (int i = 0; i < 70; ++i) names.push_back("u" + std::to_string(i));
+  ASSERT_OK_AND_ASSIGN(std::vector<TotpAccount> accounts, txn->FindTotpAccounts(names));
+  ASSERT_EQ(accounts.size(), 71u);  // each once, "nobody" left out
+  for (size_t i = 0; i + 1 < accounts.size(); ++i) EXPECT_LT(accounts[i].user.id, accounts[i + 1].user.id);
+  for (const TotpAccount& a : accounts) {
+    if (a.user.id == plain) {
+      EXPECT_FALSE(a.totp);
+      continue;
+    }
+    ASSERT_TRUE(a.totp) << a.user.name;
+    EXPECT_EQ(a.totp->user_id, a.user.id);
+    EXPECT_EQ(a.totp->algorithm, "SHA256");
+    EXPECT_TRUE(a.totp->scratch_hashes.empty()) << a.user.name;  // not loaded here
+  }
+
+  // Steps: forward only; a user without TOTP and a stale step are not won.
+  std::vector<std::pair<int64_t, int64_t>> steps;
+  for (int i = 0; i < 70; ++i) steps.emplace_back(ids[i], 100 + i);
+  steps.emplace_back(plain, 5);
+  ASSERT_OK_AND_ASSIGN(std::vector<int64_t> won, txn->AcceptTotpSteps(steps));
+  EXPECT_EQ(won, ids);
+  ASSERT_OK_AND_ASSIGN(std::vector<int64_t> again, txn->AcceptTotpSteps({{ids[0], 100}, {ids[1], 200}, {ids[2], 50}}));
+  EXPECT_EQ(again, std::vector<int64_t>{ids[1]});
+  ASSERT_OK_AND_ASSIGN(TotpSecret t1, txn->GetTotp(ids[1]));
+  EXPECT_EQ(t1.last_step, 200);
+  EXPECT_EQ(t1.fail_count, 0);
+
+  // Failure counters for many users at once.
+  std::vector<std::array<int64_t, 3>> failures;
+  for (int i = 0; i < 70; ++i) failures.push_back({ids[i], i, 1000 + i});
+  failures.push_back({plain, 9, 9});
+  ASSERT_OK(txn->SetTotpFailuresMany(failures));
+  ASSERT_OK_AND_ASSIGN(TotpSecret t69, txn->GetTotp(ids[69]));
+  EXPECT_EQ(t69.fail_count, 69);
+  EXPECT_EQ(t69.fail_since, 1069);
+  ASSERT_OK(txn->Commit());
+  auto read = Read();
+  EXPECT_EQ(read->AcceptTotpSteps({{ids[0], 1000}}).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_P(StoreTest, AppendAuditsInRuns) {
+  auto txn = Write();
+  std::vector<AuditEntry> entries;
+  for (int i = 1; i <= 75; ++i) {  // a run of 64, one of 8, three of 1
+    AuditEntry e;
+    e.seq = i;
+    e.time = 1000 + i;
+    e.actor = "host:b" + std::to_string(i);
+    e.remote = "127.0.0.1";
+    e.action = "totp.verify";
+    e.target = "user:u";
+    e.detail = "{\"outcome\":\"accepted\"}";
+    e.prev_hash = Bytes(32, static_cast<uint8_t>(i - 1));
+    e.hash = Bytes(32, static_cast<uint8_t>(i));
+    entries.push_back(e);
+  }
+  ASSERT_OK(txn->AppendAudits(entries));
+  ASSERT_OK(txn->AppendAudits({}));
+  EXPECT_ERROR(txn->AppendAudits({entries[74]}), kAlreadyExists, "audit entry 75 already exists");
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> back, txn->ListAudit({0, 1000}));
+  ASSERT_EQ(back.size(), 75u);
+  for (int i = 0; i < 75; ++i) {
+    EXPECT_EQ(back[i].seq, i + 1);
+    EXPECT_EQ(back[i].actor, entries[i].actor);
+    EXPECT_EQ(back[i].hash, entries[i].hash);
+    EXPECT_EQ(back[i].prev_hash, entries[i].prev_hash);
+    EXPECT_EQ(back[i].detail, entries[i].detail);
+  }
+  ASSERT_OK(txn->Commit());
+}
+
+TEST_P(StoreTest, TotpStepAcceptedByExactlyOneOfTwoStoresRacing) {
+  // Two Store instances stand for two keywardd processes on one database:
+  // every attempt offers the same step; exactly one may win.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> other, OpenStore(url_));
+  int64_t uid = 0;
+  {
+    auto txn = Write();
+    ASSERT_OK_AND_ASSIGN(uid, txn->InsertUser(MakeUser("alice")));
+    ASSERT_OK(txn->PutTotp(MakeTotp(uid)));
+    ASSERT_OK(txn->Commit());
+  }
+  for (int64_t step = 10; step < 15; ++step) {
+    std::atomic<int> wins{0}, errors{0};
+    auto racer = [&](Store* store) {
+      for (int i = 0; i < 5; ++i) {
+        auto txn = store->Begin(TxnMode::kWrite);
+        if (!txn.ok()) {
+          ++errors;
+          continue;
+        }
+        StatusOr<bool> won = (*txn)->AcceptTotpStep(uid, step);
+        if (!won.ok() || !(*txn)->Commit().ok()) {
+          ++errors;
+        } else if (*won) {
+          ++wins;
+        }
+      }
+    };
+    std::thread a(racer, store_.get()), b(racer, other.get()), c(racer, store_.get()), d(racer, other.get());
+    a.join();
+    b.join();
+    c.join();
+    d.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(wins.load(), 1) << "step " << step;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"), BackendName);
 
 }  // namespace
