@@ -183,9 +183,12 @@ StatusOr<Agent::Outcome> Agent::SyncOnce(int wait) {
   status_.last_error.clear();
   if (Status s = state_.SaveStatus(status_); !s.ok()) log_("cannot write the status: " + s.message());
   // The next long poll's after= tells the center the revision applied; a
-  // report is sent when the host keys are new to the center (at start, or
-  // changed on disk), looked at after each install.
-  if (*r == Outcome::kInstalled || !reported_keys_) {
+  // report is sent when the host keys are new to the center: at start, or
+  // changed on disk, looked at once a minute at most (not at every install:
+  // a fleet-wide change would have every host read its key files at once).
+  auto now = std::chrono::steady_clock::now();
+  if (!reported_keys_ || now - keys_looked_at_ >= kHostKeysInterval) {
+    keys_looked_at_ = now;
     std::string keys = ReadHostKeys(config_.host_key_dir);
     if (keys != reported_keys_) {
       if (Status s = Report(keys); !s.ok()) {

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,6 +102,8 @@ class Agent {
   StateDir state_;
   AgentStatus status_;
   std::optional<std::string> reported_keys_;  // host keys the center acknowledged
+  static constexpr std::chrono::seconds kHostKeysInterval{60};
+  std::chrono::steady_clock::time_point keys_looked_at_{};
   // The polls' connection, kept open between them.
   std::shared_ptr<net::ConnectionPool> pool_ = std::make_shared<net::ConnectionPool>();
 };

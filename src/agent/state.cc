@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "formats/bundle.h"
 
 namespace kw::agent {
 namespace {
@@ -160,7 +161,7 @@ StatusOr<SignedBundle> ParseBundleResponse(std::string_view body) {
 }
 
 std::string EncodeBundleResponse(const SignedBundle& b) {
-  return json{{"revision", b.revision}, {"bundle", b.bundle}, {"signature", b.signature}}.dump() + "\n";
+  return formats::EncodeSignedBundleJson(b.revision, b.bundle, b.signature);
 }
 
 }  // namespace kw::agent

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/settings.h"
+#include "formats/bundle.h"
 #include "net/json_error.h"
 #include "otp/base32.h"
 #include "wire/base64.h"
@@ -56,38 +57,6 @@ using net::ErrorResponse;
 
 std::string ETagOf(const SignedBundle& b) { return "\"" + std::to_string(b.revision) + "\""; }
 
-bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-// `s` (ASCII) as a JSON string, escaped as nlohmann::json escapes it.
-void AppendAsciiJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.substr(run, i - run));
-    run = i + 1;
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      default:
-        *out += "\\u00";
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 0xf]);
-    }
-  }
-  out->append(s.substr(run));
-  out->push_back('"');
-}
-
 // A bundle answer: the signed bundle (200), or 304 when the client has it;
 // both carry the revision as the ETag.
 net::Response BundleReply(const SignedBundle& b, bool not_modified) {
@@ -95,19 +64,9 @@ net::Response BundleReply(const SignedBundle& b, bool not_modified) {
   if (not_modified) {
     r.status = 304;
     r.content_type.clear();
-  } else if (!IsAscii(b.bundle) || !IsAscii(b.signature)) {
-    r = Json(200, {{"revision", b.revision}, {"bundle", b.bundle}, {"signature", b.signature}});
   } else {
-    // The same bytes Json() makes (keys in order, compact), without its
-    // byte-at-a-time UTF-8 checks: a bundle is tens of kilobytes, written
-    // to every waiting host at each change.
     r.status = 200;
-    r.body.reserve(b.bundle.size() + b.signature.size() + b.bundle.size() / 16 + 64);
-    r.body += "{\"bundle\":";
-    AppendAsciiJsonString(b.bundle, &r.body);
-    r.body += ",\"revision\":" + std::to_string(b.revision) + ",\"signature\":";
-    AppendAsciiJsonString(b.signature, &r.body);
-    r.body += "}\n";
+    r.body = formats::EncodeSignedBundleJson(b.revision, b.bundle, b.signature);
   }
   r.headers.push_back({"ETag", ETagOf(b)});
   return r;
@@ -816,7 +775,10 @@ void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& c
   }
 
   if (route->fn == Unused) {  // the bundle, maybe a long poll
-    auto host_id = center_->HostId(params[0]);
+    // A host token reaches this route only for its own host, whose id
+    // Authenticate has read already.
+    auto host_id = c.principal.kind == PrincipalKind::kHost ? StatusOr<int64_t>(c.principal.host_id)
+                                                            : center_->HostId(params[0]);
     if (!host_id.ok()) return respond(ErrorResponse(host_id.status()));
     auto wait = QueryInt(req, "wait", 0, 0, options_.max_wait_seconds);
     auto after = QueryInt(req, "after", -1, 0, INT64_MAX);

@@ -1,8 +1,60 @@
 #include "formats/bundle.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace kw::formats {
+namespace {
+
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// `s` (ASCII) as a JSON string, escaped as nlohmann::json escapes it.
+void AppendAsciiJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      default:
+        *out += "\\u00";
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xf]);
+    }
+  }
+  out->append(s.substr(run));
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string EncodeSignedBundleJson(int64_t revision, std::string_view bundle, std::string_view signature) {
+  if (!IsAscii(bundle) || !IsAscii(signature)) {
+    nlohmann::json j = {{"revision", revision}, {"bundle", bundle}, {"signature", signature}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  std::string out;
+  out.reserve(bundle.size() + signature.size() + bundle.size() / 16 + 64);
+  out += "{\"bundle\":";
+  AppendAsciiJsonString(bundle, &out);
+  out += ",\"revision\":" + std::to_string(revision) + ",\"signature\":";
+  AppendAsciiJsonString(signature, &out);
+  out += "}\n";
+  return out;
+}
 
 bool IsValidAccountName(std::string_view name) {
   if (name.empty() || name.size() > 32 || name[0] == '-' || name[0] == '.') return false;

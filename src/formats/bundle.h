@@ -42,4 +42,11 @@ std::string EncodeBundle(const Bundle& b);
 // Errors name the field: "bundle: \"revision\" must be a positive integer".
 StatusOr<Bundle> DecodeBundle(std::string_view text);
 
+// A signed bundle as the key center sends it and the agent keeps it:
+//   {"bundle":"...","revision":N,"signature":"..."} and a newline,
+// the bytes nlohmann::json's compact dump() makes of that object, without
+// its byte-at-a-time UTF-8 checks when both strings are ASCII (a bundle is
+// tens of kilobytes, sent to and saved by every host at each change).
+std::string EncodeSignedBundleJson(int64_t revision, std::string_view bundle, std::string_view signature);
+
 }  // namespace kw::formats

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 #include "formats/audit_chain.h"
 
 namespace kw::formats {
@@ -47,6 +52,27 @@ TEST(BundleTest, RefusesWhatItDoesNotFullyUnderstand) {
     auto b = DecodeBundle(c.text);
     ASSERT_FALSE(b.ok()) << c.text;
     EXPECT_EQ(b.status().message(), c.message);
+  }
+}
+
+TEST(BundleTest, SignedBundleJsonIsWhatNlohmannMakes) {
+  // Every control character, quotes, backslashes, DEL, and (through the
+  // fallback) UTF-8 and invalid bytes; nlohmann::json is the reference.
+  std::string all;
+  for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));
+  const std::vector<std::string> texts = {"",
+                                          "ssh-ed25519 AAAA keyward:alice:key-1\n",
+                                          "command=\"echo \\\"hi\\\"\" ssh-rsa AAAA\r\n\t\b\f",
+                                          all,
+                                          "caf\xc3\xa9 \xe2\x9c\x93",
+                                          "bad \xff byte"};
+  for (const std::string& bundle : texts) {
+    for (const std::string& signature : texts) {
+      nlohmann::json j = {{"revision", 7}, {"bundle", bundle}, {"signature", signature}};
+      EXPECT_EQ(EncodeSignedBundleJson(7, bundle, signature),
+                j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n")
+          << bundle << " / " << signature;
+    }
   }
 }
 
