@@ -10,7 +10,6 @@
 // Each instance's log goes to DIR/log next to its config. SIGTERM/SIGINT
 // stop them all. Prints "started N" on stdout when every instance is open.
 #include <pthread.h>
-#include <signal.h>
 
 #include <cstdio>
 #include <fstream>
@@ -26,11 +25,6 @@
 #include "net/http_client.h"
 
 namespace {
-
-kw::net::CancelSignal* g_stop = nullptr;
-extern "C" void OnSignal(int) {
-  if (g_stop != nullptr) g_stop->Cancel();
-}
 
 struct Instance {
   std::unique_ptr<kw::agent::Agent> agent;
@@ -55,12 +49,7 @@ int main(int argc, char**) {
     if (!line.empty()) configs.push_back(line);
   }
   static kw::net::CancelSignal stop;
-  g_stop = &stop;
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  kw::net::CancelOnTerminationSignals(&stop);
 
   std::vector<std::unique_ptr<Instance>> fleet;
   for (const std::string& path : configs) {

@@ -12,6 +12,7 @@
 #include "agent/install.h"
 #include "agent/verify.h"
 #include "base/file.h"
+#include "base/settings.h"
 #include "crypto/random.h"
 #include "formats/fingerprint.h"
 
@@ -45,7 +46,7 @@ Status HttpError(const std::string& what, const net::ClientResponse& r) {
 }
 
 StatusOr<formats::PublicKey> ParsePinned(std::string_view line, std::string_view what) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  line = TrimLineBreaks(line);
   auto k = formats::ParseKeyText(line);
   if (!k.ok()) return InvalidArgumentError(std::string(what) + ": " + k.status().message());
   return std::move(k->key);
@@ -61,7 +62,7 @@ std::string ReadHostKeys(const std::string& dir) {
       auto text = ReadFile(g.gl_pathv[i], 64 << 10);
       if (!text.ok()) continue;
       std::string_view t = *text;
-      while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.remove_suffix(1);
+      t = TrimLineBreaks(t);
       if (!t.empty() && t.find('\n') == std::string_view::npos) lines.emplace_back(t);
     }
   }

@@ -7,7 +7,7 @@
 // (agent/install.h) and recorded in the state directory (bundle.json last).
 // The next long poll's after=REV tells the center what was applied; the
 // host's public host keys are reported (POST /api/v1/hosts/H/report) at
-// start and when they change.
+// start and when they change (looked at once a minute at most).
 // When nothing is new, installed files that were edited or removed by hand
 // are put back from the installed bundle. Anything wrong leaves the
 // installed files as they are. Installs hold the state directory's lock.

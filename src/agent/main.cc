@@ -1,6 +1,5 @@
 // keyward-agent: keeps this host's sshd files equal to what the key center
 // signs for it. Thin: parse, dispatch, exit. See docs/agent.md.
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -14,12 +13,6 @@
 namespace {
 
 using kw::agent::AgentConfig;
-
-kw::net::CancelSignal* g_stop = nullptr;
-
-void OnSignal(int) {
-  if (g_stop != nullptr) g_stop->Cancel();
-}
 
 int Fail(const kw::Status& s) {
   std::cerr << "keyward-agent: " << s.message() << "\n";
@@ -70,12 +63,7 @@ int main(int argc, char** argv) {
     auto c = load();
     if (!c.ok()) return void(rc = Fail(c.status()));
     static kw::net::CancelSignal stop;
-    g_stop = &stop;
-    struct sigaction sa {};
-    sa.sa_handler = OnSignal;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    kw::net::CancelOnTerminationSignals(&stop);
     auto agent = kw::agent::Agent::Open(*c, &stop);
     if (!agent.ok()) return void(rc = Fail(agent.status()));
     (*agent)->Run();

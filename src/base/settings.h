@@ -44,5 +44,10 @@ bool ParseSettingInt(std::string_view v, int64_t lo, int64_t hi, T* out) {
 std::string ResolveSettingPath(std::string_view base_dir, std::string_view path);
 // Blanks (space, tab, CR) removed from both ends.
 std::string_view TrimBlanks(std::string_view s);
+// Line breaks (CR, LF) removed from the end: a one-line file's content.
+inline std::string_view TrimLineBreaks(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
 
 }  // namespace kw

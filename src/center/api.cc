@@ -686,21 +686,23 @@ void Api::WakeLoop() {
       wake_batches_.pop_back();
     }
     auto bundles = center_->Bundles(batch);
-    std::map<int64_t, int64_t> revision;  // host -> new revision (-1: error)
-    for (size_t i = 0; i < batch.size(); ++i) revision[batch[i]] = bundles[i].ok() ? bundles[i]->revision : -1;
-    std::vector<int64_t> ready;
+    std::map<int64_t, size_t> rendered;  // host -> its index in batch and bundles
+    for (size_t i = 0; i < batch.size(); ++i) rendered[batch[i]] = i;
+    std::vector<std::pair<int64_t, size_t>> ready;  // waiter, bundle
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& [id, w] : waiters_) {
-        auto it = revision.find(w->host_id);
-        if (it != revision.end() && (it->second < 0 || it->second > w->after)) ready.push_back(id);
+        auto it = rendered.find(w->host_id);
+        if (it == rendered.end()) continue;
+        const auto& b = bundles[it->second];
+        if (!b.ok() || b->revision > w->after) ready.emplace_back(id, it->second);
       }
     }
-    for (int64_t id : ready) Finish(id, false);
+    for (const auto& [id, i] : ready) Finish(id, false, &bundles[i]);
   }
 }
 
-void Api::Finish(int64_t id, bool timed_out) {
+void Api::Finish(int64_t id, bool timed_out, const StatusOr<SignedBundle>* bundle) {
   std::shared_ptr<Waiter> w;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -710,12 +712,12 @@ void Api::Finish(int64_t id, bool timed_out) {
     waiters_.erase(it);
   }
   if (w->timer) w->timer->Cancel();
-  auto b = center_->Bundle(w->host_id);
-  if (!b.ok()) {
-    w->respond(ErrorResponse(b.status()));
-    return;
-  }
-  w->respond(BundleReply(*b, /*not_modified=*/timed_out && b->revision <= w->after));
+  auto answer = [&](const StatusOr<SignedBundle>& b) {
+    if (!b.ok()) return w->respond(ErrorResponse(b.status()));
+    w->respond(BundleReply(*b, /*not_modified=*/timed_out && b->revision <= w->after));
+  };
+  if (bundle != nullptr) return answer(*bundle);
+  answer(center_->Bundle(w->host_id));
 }
 
 void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& ctx) {
@@ -806,7 +808,7 @@ void Api::Handle(net::Request req, net::Responder respond, net::ServerContext& c
     // A change may have landed between the render above and the
     // registration: look once more.
     auto again = center_->Bundle(*host_id);
-    if (!again.ok() || again->revision > known) Finish(id, false);
+    if (!again.ok() || again->revision > known) Finish(id, false, &again);
     return;
   }
 

@@ -46,7 +46,9 @@ class Api final : public net::Handler {
  private:
   void Wake(int64_t revision);
   void WakeLoop();
-  void Finish(int64_t id, bool timed_out);
+  // Answers waiter `id` (if still waiting) with `bundle`, or with its
+  // host's bundle read now when null.
+  void Finish(int64_t id, bool timed_out, const StatusOr<SignedBundle>* bundle = nullptr);
 
   Center* center_;
   net::Metrics* metrics_;

@@ -319,10 +319,10 @@ class Center {
   // Runs fn in a write transaction, then bumps the revision and appends the
   // audit entries fn recorded, commits, and tells the listeners.
   Status Write(const Actor& actor, const std::function<Status(store::Txn&, Change&)>& fn);
-  // The change's notes as audit entries chained to the last one (Write()
-  // calls it only when there are notes: most reports have none).
   // A host as read from the store, with a report noted but not yet written.
   void OverlayReport(store::Host* host);
+  // The change's notes as audit entries chained to the last one (Write()
+  // calls it only when there are notes: most reports have none).
   Status AppendAudit(store::Txn& txn, const Actor& actor, int64_t revision, Change& change);
   StatusOr<std::unique_ptr<store::Txn>> Read();
   StatusOr<std::string> NewToken(Bytes* hash);

@@ -83,7 +83,7 @@ StatusOr<TotpEnrollment> Center::EnrollTotp(const Actor& actor, const TotpEnroll
   if (req.period < 1 || req.period > otp::kMaxStepSize) return InvalidArgumentError("period: must be 1 to 86400");
 
   // RFC 4226 §4: at least 128 bits, 160 recommended; as long as the hash.
-  const size_t secret_size = alg == otp::Algorithm::kSha1 ? 20 : alg == otp::Algorithm::kSha256 ? 32 : 64;
+  const size_t secret_size = otp::SecretSize(alg);
   TotpEnrollment out;
   out.user = req.user;
   out.secret = SecretBytes(secret_size);

@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/settings.h"
 #include "center/api.h"
 #include "center/center.h"
 #include "center/config.h"
@@ -52,12 +53,13 @@ StatusOr<SecretBytes> LoadTotpKey(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return NotFoundError(path + ": no such file");
   if ((st.st_mode & 077) != 0) {
-    return FailedPreconditionError("totp_key_file " + path + ": readable by others (mode " +
-                                   std::to_string(st.st_mode & 0777) + " decimal); chmod 600 it");
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return FailedPreconditionError("totp_key_file " + path + ": readable by others (mode " + mode + "); chmod 600 it");
   }
   KW_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 1024));
   std::string_view hex = text;
-  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r')) hex.remove_suffix(1);
+  hex = TrimLineBreaks(hex);
   Bytes raw;
   bool ok = hex.size() == 2 * crypto::kAeadKeyBytes && HexDecode(hex, &raw);
   SecureWipe(text.data(), text.size());

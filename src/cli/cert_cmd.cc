@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/settings.h"
 #include "cli/commands.h"
 #include "cli/key_load.h"
 #include "cli/output.h"
@@ -221,7 +222,7 @@ int ShowCert(const Io& io, const std::string& path, crypto::HashAlg hash) {
     if (cp == line.size() || line[cp] == '#') continue;
     // sshkey_read sees "\n" (and "\r") at the end of the blob as blank space.
     std::string_view trimmed = line.substr(cp);
-    while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.remove_suffix(1);
+    trimmed = TrimLineBreaks(trimmed);
     formats::SshErr err = formats::SshErr::kNone;
     auto parsed = formats::ParseKeyOrCertText(trimmed, &err);
     std::string where = shown + ":" + std::to_string(lnum);

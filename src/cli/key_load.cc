@@ -1,6 +1,7 @@
 #include "cli/key_load.h"
 
 #include "base/file.h"
+#include "base/settings.h"
 #include "formats/private_key.h"
 
 namespace kw::cli {
@@ -20,7 +21,7 @@ StatusOr<LoadedPublic> TryLoadPublicFile(const std::string& path) {
     if (start == std::string_view::npos) continue;
     std::string_view body = line.substr(start);
     // The line's end is blank space to sshkey_read (base64 decoding skips it).
-    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+    body = TrimLineBreaks(body);
     auto parsed = formats::ParseKeyOrCertText(body);
     if (!parsed.ok()) continue;
     std::string_view c = parsed->rest.substr(0, parsed->rest.find_first_of("\r\n"));

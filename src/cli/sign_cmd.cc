@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/settings.h"
 #include "cli/commands.h"
 #include "cli/key_load.h"
 #include "cli/output.h"
@@ -141,7 +142,7 @@ Status CheckRevoked(const KeyOrCert& key, const std::string& path) {
     size_t s = line.find_first_not_of(" \t");
     if (s == std::string_view::npos || line[s] == '#' || line[s] == '\n') continue;
     line = line.substr(s);
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    line = TrimLineBreaks(line);
     formats::SshErr code = formats::SshErr::kNone;
     auto parsed = formats::ParseKeyOrCertText(line, &code);
     if (!parsed.ok()) {

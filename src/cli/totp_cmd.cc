@@ -129,7 +129,7 @@ int Init(const TotpArgs& a) {
 
   // RFC 4226 §4 asks for at least 128 bits and recommends 160; RFC 6238's
   // test seeds are as long as the hash.
-  const size_t secret_size = alg == otp::Algorithm::kSha1 ? 20 : alg == otp::Algorithm::kSha256 ? 32 : 64;
+  const size_t secret_size = otp::SecretSize(alg);
   SecretBytes secret(secret_size);
   crypto::SystemRng::Get().Fill(secret.mutable_span());
   std::vector<uint32_t> codes = otp::NewScratchCodes(crypto::SystemRng::Get(), a.scratch);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <strings.h>
 
+#include "base/settings.h"
 #include "formats/host_pattern.h"
 
 namespace kw::formats {
@@ -144,7 +145,7 @@ LineResult ParseLine(std::string_view raw, const std::string& where, const std::
   std::string_view rest = std::string_view(line).substr(pos);
   auto try_key = [](std::string_view text) {
     // sshkey_read sees the line's end ("\n") as blank space.
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    text = TrimLineBreaks(text);
     return ParseKeyOrCertText(text);
   };
   std::string_view opts;

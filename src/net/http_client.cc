@@ -3,11 +3,13 @@
 // the calling thread: resolve, connect, TLS handshake (SNI, peer and host
 // name verified), write, read; a timer ends the exchange at the deadline,
 // and the cancel signal's eventfd when it fires. One connection per request,
-// then closed, unless a ConnectionPool keeps it for the next GET. (Not libcurl: it loads some thirty shared libraries, which
-// made every keyward run 10 ms slower and keyward-agent 4.4 MB larger.)
+// then closed, unless a ConnectionPool keeps it for the next GET. (Not
+// libcurl: it loads some thirty shared libraries, which made every keyward
+// run 10 ms slower and keyward-agent 4.4 MB larger.)
 #include "net/http_client.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -287,7 +289,7 @@ class Exchange {
     if (ec == ssl::error::stream_truncated && parser_.is_done()) ec = {};
     bool again = !ec && req_.keep_alive() && parser_.keep_alive();
     Finish(ec);
-    if (again && !done_by_stop_) conn_.open = true;
+    if (again && stopped_reason_.empty()) conn_.open = true;
   }
 
   void Finish(beast::error_code ec) {
@@ -312,7 +314,6 @@ class Exchange {
   }
   void Stop(std::string reason) {
     stopped_reason_ = std::move(reason);
-    done_by_stop_ = true;
     conn_.open = false;
     done_ = true;
     if (stop_) stop_();
@@ -331,7 +332,6 @@ class Exchange {
   http::request<http::string_body> req_;
   bool head_;
   bool reused_ = false;
-  bool done_by_stop_ = false;
   asio::steady_timer watch_timer_{ioc_};
   std::optional<asio::posix::stream_descriptor> cancel_watch_;
   http::response_parser<http::string_body> parser_;
@@ -375,6 +375,22 @@ bool CancelSignal::WaitFor(std::chrono::milliseconds timeout) const {
   pollfd p{fd_, POLLIN, 0};
   (void)::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(timeout.count(), INT32_MAX))));
   return cancelled();
+}
+
+namespace {
+CancelSignal* g_signalled = nullptr;
+extern "C" void CancelOnSignal(int) {
+  if (g_signalled != nullptr) g_signalled->Cancel();
+}
+}  // namespace
+
+void CancelOnTerminationSignals(CancelSignal* stop) {
+  g_signalled = stop;
+  struct sigaction sa {};
+  sa.sa_handler = CancelOnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
 }
 
 std::string ClientResponse::Header(std::string_view name) const { return HeaderValue(headers, name); }

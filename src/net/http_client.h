@@ -42,6 +42,10 @@ class CancelSignal {
   int fd_;
 };
 
+// For a daemon's main(): SIGTERM and SIGINT cancel `stop` (which must live
+// as long as the process); SIGPIPE is ignored.
+void CancelOnTerminationSignals(CancelSignal* stop);
+
 // Keeps one idle connection for the clients that share it
 // (ClientOptions::pool), for a caller that asks the same server again and
 // again: the agent's long polls. GET and HEAD requests take the idle

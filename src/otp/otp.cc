@@ -17,6 +17,12 @@ crypto::HashAlg HashOf(Algorithm alg) {
   return crypto::HashAlg::kSha1;
 }
 
+}  // namespace
+
+size_t SecretSize(Algorithm alg) { return crypto::DigestSize(HashOf(alg)); }
+
+namespace {
+
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 }  // namespace

@@ -21,6 +21,9 @@ enum class OtpType { kTotp, kHotp };
 std::string_view AlgorithmName(Algorithm alg);
 // Accepts those names in any case, with or without a dash ("sha-256").
 bool ParseAlgorithm(std::string_view name, Algorithm* out);
+// The size of a new secret for `alg`: its HMAC's output, as RFC 4226 and
+// RFC 6238 recommend (20, 32 or 64 bytes).
+size_t SecretSize(Algorithm alg);
 
 // Code lengths we produce and accept. RFC 4226 §5.3 asks for at least 6;
 // the Key Uri Format allows 6 and 8, oathtool any; we take 6 to 8.

@@ -95,11 +95,7 @@ VerifyResult BadFile(const Status& s) { return Result(Outcome::kBadFile, "secret
 // The trailing `len` characters of the answer as a code, if they are all
 // digits (and, for a scratch code, the first is not 0) and what precedes
 // them is allowed.
-struct Candidate {
-  uint32_t value = 0;
-  std::string_view prefix;
-};
-std::optional<Candidate> Extract(std::string_view answer, size_t len, bool scratch, bool forward_pass) {
+std::optional<AnswerCode> Extract(std::string_view answer, size_t len, bool scratch, bool forward_pass) {
   if (answer.size() < len) return std::nullopt;
   std::string_view code = answer.substr(answer.size() - len);
   if (scratch && code[0] == '0') return std::nullopt;
@@ -108,7 +104,7 @@ std::optional<Candidate> Extract(std::string_view answer, size_t len, bool scrat
     if (!IsDigit(c)) return std::nullopt;
     v = v * 10 + static_cast<uint32_t>(c - '0');
   }
-  Candidate c{v, answer.substr(0, answer.size() - len)};
+  AnswerCode c{v, answer.substr(0, answer.size() - len)};
   if (!forward_pass && !c.prefix.empty()) return std::nullopt;
   return c;
 }
@@ -352,8 +348,8 @@ std::optional<int64_t> MatchTotpStep(ByteSpan key, uint32_t code, const TotpWind
 
 ParsedAnswer ParseAnswer(std::string_view answer, int digits, bool forward_pass) {
   ParsedAnswer p;
-  if (auto c = Extract(answer, static_cast<size_t>(digits), false, forward_pass)) p.otp = AnswerCode{c->value, c->prefix};
-  if (auto c = Extract(answer, 8, true, forward_pass)) p.scratch = AnswerCode{c->value, c->prefix};
+  p.otp = Extract(answer, static_cast<size_t>(digits), false, forward_pass);
+  p.scratch = Extract(answer, 8, true, forward_pass);
   return p;
 }
 
@@ -363,8 +359,7 @@ VerifyResult VerifyAnswer(SecretFile& f, std::string_view answer, int64_t now, c
   auto digits = FileDigits(f);
   if (!digits.ok()) return BadFile(digits.status());
 
-  std::optional<Candidate> otp = Extract(answer, static_cast<size_t>(*digits), false, o.forward_pass);
-  std::optional<Candidate> scratch = Extract(answer, 8, true, o.forward_pass);
+  auto [otp, scratch] = ParseAnswer(answer, *digits, o.forward_pass);
   if (!otp && !scratch) return Result(Outcome::kMalformed, "the answer is not a verification code");
 
   VerifyResult r;

@@ -108,16 +108,13 @@ class SqlTxn final : public Txn {
   StatusOr<std::vector<Token>> ListTokens(PageRequest page) override;
 
   StatusOr<std::optional<AuditEntry>> LastAudit() override;
-  Status AppendAudit(const AuditEntry& e) override;
   Status AppendAudits(const std::vector<AuditEntry>& entries) override;
   StatusOr<std::vector<AuditEntry>> ListAudit(PageRequest page) override;
 
   Status PutTotp(const TotpSecret& t) override;
   StatusOr<TotpSecret> GetTotp(int64_t user_id) override;
   Status DeleteTotp(int64_t user_id) override;
-  StatusOr<bool> AcceptTotpStep(int64_t user_id, int64_t step) override;
   StatusOr<bool> UseTotpScratch(int64_t user_id, ByteSpan hash) override;
-  Status SetTotpFailures(int64_t user_id, int64_t count, int64_t since) override;
   StatusOr<std::vector<TotpAccount>> FindTotpAccounts(const std::vector<std::string>& names) override;
   StatusOr<std::vector<int64_t>> AcceptTotpSteps(const std::vector<std::pair<int64_t, int64_t>>& steps) override;
   Status SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& failures) override;

@@ -87,14 +87,6 @@ StatusOr<std::optional<AuditEntry>> SqlTxn::LastAudit() {
   return std::optional<AuditEntry>(std::move(e));
 }
 
-Status SqlTxn::AppendAudit(const AuditEntry& e) {
-  KW_RETURN_IF_ERROR(Writable());
-  KW_ASSIGN_OR_RETURN(bool taken, Any("SELECT 1 FROM audit_log WHERE seq = $1", e.seq));
-  if (taken) return AlreadyExistsError("audit entry " + std::to_string(e.seq) + " already exists");
-  return Exec("INSERT INTO audit_log (" KW_AUDIT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", e.seq,
-              e.time, e.actor, e.remote, e.action, e.target, e.detail, e.prev_hash, e.hash);
-}
-
 Status SqlTxn::AppendAudits(const std::vector<AuditEntry>& entries) {
   KW_RETURN_IF_ERROR(Writable());
   if (entries.empty()) return OkStatus();

@@ -1,5 +1,5 @@
 // SqlTxn: TOTP enrolments (store.h). The replay guard is the conditional
-// UPDATE of AcceptTotpStep and the single-use guard the DELETE of
+// UPDATE of AcceptTotpSteps and the single-use guard the DELETE of
 // UseTotpScratch: each answers from the rows it touched, so two processes
 // on one database cannot both accept the same step or scratch code, even
 // apart from the serialisation of write transactions.
@@ -63,13 +63,6 @@ Status SqlTxn::DeleteTotp(int64_t user_id) {
   return OkStatus();
 }
 
-StatusOr<bool> SqlTxn::AcceptTotpStep(int64_t user_id, int64_t step) {
-  KW_RETURN_IF_ERROR(Writable());
-  return Any("UPDATE totp_secrets SET last_step = $2, fail_count = 0 WHERE user_id = $1 AND last_step < $2"
-             " RETURNING user_id",
-             user_id, step);
-}
-
 StatusOr<bool> SqlTxn::UseTotpScratch(int64_t user_id, ByteSpan hash) {
   KW_RETURN_IF_ERROR(Writable());
   KW_ASSIGN_OR_RETURN(bool used, Any("DELETE FROM totp_scratch_codes WHERE user_id = $1 AND hash = $2"
@@ -77,15 +70,6 @@ StatusOr<bool> SqlTxn::UseTotpScratch(int64_t user_id, ByteSpan hash) {
                                      user_id, hash));
   if (used) KW_RETURN_IF_ERROR(Exec("UPDATE totp_secrets SET fail_count = 0 WHERE user_id = $1", user_id));
   return used;
-}
-
-Status SqlTxn::SetTotpFailures(int64_t user_id, int64_t count, int64_t since) {
-  KW_RETURN_IF_ERROR(Writable());
-  KW_ASSIGN_OR_RETURN(bool updated, Any("UPDATE totp_secrets SET fail_count = $2, fail_since = $3"
-                                        " WHERE user_id = $1 RETURNING user_id",
-                                        user_id, count, since));
-  if (!updated) return NotFoundError("TOTP of user " + std::to_string(user_id) + " not found");
-  return OkStatus();
 }
 
 // --- groups of verifications ---

@@ -132,13 +132,11 @@ class Txn {
   virtual Status DeleteTokensOfHost(int64_t host_id) = 0;
   virtual StatusOr<std::vector<Token>> ListTokens(PageRequest page) = 0;
 
-  // Audit log: append-only. AppendAudit stores e as given (the caller has
-  // set seq = last seq + 1 and the hashes); a seq already present is
-  // AlreadyExists.
+  // Audit log: append-only. AppendAudits stores consecutive entries as
+  // given (the caller has set seq = last seq + 1, +2, ... and the hashes),
+  // in a few statements; AlreadyExists if any seq from the first on is
+  // present.
   virtual StatusOr<std::optional<AuditEntry>> LastAudit() = 0;
-  virtual Status AppendAudit(const AuditEntry& e) = 0;
-  // AppendAudit for consecutive entries (seq = last + 1, +2, ...), in a few
-  // statements; AlreadyExists if any seq from the first on is present.
   virtual Status AppendAudits(const std::vector<AuditEntry>& entries) = 0;
   virtual StatusOr<std::vector<AuditEntry>> ListAudit(PageRequest page) = 0;  // by seq
 
@@ -149,16 +147,9 @@ class Txn {
   virtual Status PutTotp(const TotpSecret& t) = 0;
   virtual StatusOr<TotpSecret> GetTotp(int64_t user_id) = 0;
   virtual Status DeleteTotp(int64_t user_id) = 0;  // NotFound when none
-  // Records an accepted time step: sets last_step = step and clears the
-  // failure count, only if last_step < step, in one conditional UPDATE.
-  // False when the step (or a later one) was already accepted -- by this
-  // or any other process on the database -- or the user has no TOTP.
-  virtual StatusOr<bool> AcceptTotpStep(int64_t user_id, int64_t step) = 0;
   // Removes one scratch code by its hash and clears the failure count;
   // false when there is no such code (used already, or never issued).
   virtual StatusOr<bool> UseTotpScratch(int64_t user_id, ByteSpan hash) = 0;
-  // Sets the failure counter (rate limiting). NotFound when none.
-  virtual Status SetTotpFailures(int64_t user_id, int64_t count, int64_t since) = 0;
 
   // The same for a group of verifications (the center checks every code
   // that arrived meanwhile in one transaction): a few statements for the
@@ -167,12 +158,15 @@ class Txn {
   // group rarely holds a scratch code, UseTotpScratch checks one); names
   // without a user are left out, duplicates answered once.
   virtual StatusOr<std::vector<TotpAccount>> FindTotpAccounts(const std::vector<std::string>& names) = 0;
-  // AcceptTotpStep for (user id, step) pairs, at most one per user: the
-  // same conditional UPDATE for all. Returns the users whose step was
-  // recorded.
+  // Records accepted time steps, (user id, step) pairs, at most one per
+  // user: sets last_step = step and clears the failure count, only where
+  // last_step < step, in one conditional UPDATE for all. Returns the users
+  // whose step was recorded: not those whose step (or a later one) was
+  // accepted already -- by this or any other process on the database --
+  // nor those without TOTP.
   virtual StatusOr<std::vector<int64_t>> AcceptTotpSteps(const std::vector<std::pair<int64_t, int64_t>>& steps) = 0;
-  // SetTotpFailures for (user id, count, since) triples; users without an
-  // enrolment are skipped.
+  // Sets the failure counters (rate limiting) of (user id, count, since)
+  // triples; users without an enrolment are skipped.
   virtual Status SetTotpFailuresMany(const std::vector<std::array<int64_t, 3>>& failures) = 0;
 
   // Bundle state per host (nullopt: never rendered).
