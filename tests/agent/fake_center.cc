@@ -7,20 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 
 #include "base/file.h"
+#include "net/headers.h"
 #include "net/http_client.h"
 
 namespace kw::test {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 const char* Reason(int status) {
   switch (status) {
@@ -82,9 +77,8 @@ bool ReadRequest(int fd, FakeRequest* req, std::vector<std::pair<std::string, st
     std::string value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-    std::string lname = Lower(name);
-    if (lname == "content-length") content_length = std::strtoull(value.c_str(), nullptr, 10);
-    if (lname == "authorization") req->authorization = value;
+    if (net::HeaderNameIs(name, "content-length")) content_length = std::strtoull(value.c_str(), nullptr, 10);
+    if (net::HeaderNameIs(name, "authorization")) req->authorization = value;
     headers->push_back({name, value});
   }
   if (content_length > (1 << 20)) return false;
@@ -180,8 +174,10 @@ void FakeCenter::Serve(int fd) {
       net::HttpClient client(co);
       std::vector<std::pair<std::string, std::string>> headers;
       for (const auto& [name, value] : in_headers) {
-        std::string l = Lower(name);
-        if (l == "authorization" || l == "content-type" || l == "if-none-match") headers.push_back({name, value});
+        if (net::HeaderNameIs(name, "authorization") || net::HeaderNameIs(name, "content-type") ||
+            net::HeaderNameIs(name, "if-none-match")) {
+          headers.push_back({name, value});
+        }
       }
       auto resp = client.Send(req.method, upstream_ + req.target, headers, req.body);
       if (resp.ok()) {
